@@ -1,0 +1,81 @@
+"""NEST's exception classes, under NEST's names.
+
+PyNEST 3.10 raises subclasses of ``NESTErrors.KernelException`` (itself an
+``Exception``) named after the C++ exception; scripts catch them as
+``nest.NESTErrors.BadProperty`` and so on. nestgap raises the same classes,
+reachable the same way (``nestgap.NESTErrors.BadProperty``). Unlike NEST, the
+message always says what was wrong: NEST leaves some kernel messages empty and
+only logs the explanation.
+"""
+
+import types
+
+
+class KernelException(Exception):
+    """Base class of every error the simulation kernel raises."""
+
+
+class BadDelay(KernelException):
+    """A delay is below the resolution or otherwise invalid."""
+
+
+class BadParameter(KernelException):
+    """A function argument is invalid."""
+
+
+class BadProperty(KernelException):
+    """A status, default or kernel entry has an invalid value."""
+
+
+class DimensionMismatch(KernelException):
+    """Array arguments have incompatible lengths."""
+
+
+class IllegalConnection(KernelException):
+    """The connection cannot be created between these nodes."""
+
+
+class NotImplemented(KernelException):  # noqa: A001 -- NEST's name
+    """The requested combination is not supported."""
+
+
+class TypeMismatch(KernelException):
+    """A value has the wrong type."""
+
+
+class UnaccessedDictionaryEntry(KernelException):
+    """A dictionary entry was not used by the receiving object."""
+
+
+class UnknownModelName(KernelException):
+    """No node model of this name exists."""
+
+
+class UnknownNode(KernelException):
+    """No node with this id exists."""
+
+
+class UnknownReceptorType(KernelException):
+    """The target has no such receptor port."""
+
+
+class UnknownSynapseType(KernelException):
+    """No synapse model of this name exists."""
+
+
+_ALL = (KernelException, BadDelay, BadParameter, BadProperty, DimensionMismatch,
+        IllegalConnection, NotImplemented, TypeMismatch, UnaccessedDictionaryEntry,
+        UnknownModelName, UnknownNode, UnknownReceptorType, UnknownSynapseType)
+
+for _cls in _ALL:  # print as NESTErrors.<Name>, as PyNEST does
+    _cls.__module__ = "NESTErrors"
+
+#: The namespace PyNEST exposes as ``nest.NESTErrors``.
+NESTErrors = types.SimpleNamespace(**{cls.__name__: cls for cls in _ALL})
+
+
+class ToolchainError(Exception):
+    """A problem in a model file or in the build environment (not a NEST error).
+
+    The command line prints it as one line, without a traceback, and exits 1.
+    """
