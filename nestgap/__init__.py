@@ -1,0 +1,1 @@
+"""nestgap: NESTML models simulated with NEST semantics, bit for bit."""
