@@ -1,0 +1,21 @@
+"""Independent, plain scalar transcription of NEST 3.10's hh_psc_alpha_gap.
+
+Used as a bit-exact oracle for the generated simulator. It must not import
+anything from the ``nestgap`` package.
+"""
+
+from .gsl_rkf45 import Rkf45Evolve, rkf45_step, standard_control_hadjust
+from .hh_psc_alpha_gap import (
+    HHPscAlphaGap, PARAMETER_DEFAULTS, RECORDABLES, STATE_NAMES, V_INIT,
+    alpha_h, alpha_m, alpha_n, alpha_p, beta_h, beta_m, beta_n, beta_p,
+    gap_current, initial_state, rhs, steady_state, symbolic_rhs,
+)
+from .single_neuron import simulate
+
+__all__ = [
+    "Rkf45Evolve", "rkf45_step", "standard_control_hadjust",
+    "HHPscAlphaGap", "PARAMETER_DEFAULTS", "RECORDABLES", "STATE_NAMES", "V_INIT",
+    "alpha_h", "alpha_m", "alpha_n", "alpha_p", "beta_h", "beta_m", "beta_n",
+    "beta_p", "gap_current", "initial_state", "rhs", "steady_state",
+    "symbolic_rhs", "simulate",
+]
