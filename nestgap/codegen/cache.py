@@ -1,0 +1,62 @@
+"""Generated kernels on disk, keyed by the model file's content and the generator's.
+
+``kernel_module(path)`` returns the imported generated module of a model file.
+It is regenerated when the model file or nestgap's code generator changed, so
+nobody runs stale code; otherwise it is imported straight from the cache
+without importing NESTML. numba keeps its compiled machine code beside it
+(``__pycache__``), so compilation also happens once per model version.
+"""
+
+import hashlib
+import importlib.util
+import os
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from ..cache import cache_root
+from ..codegen import jit
+
+_GENERATOR_SOURCES = [*sorted((Path(__file__).parent).glob("*.py")),
+                      *sorted((Path(__file__).parent / "templates").glob("*.jinja")),
+                      *sorted((Path(__file__).parent.parent / "frontend").glob("*.py"))]
+
+
+@lru_cache(maxsize=None)
+def generator_fingerprint() -> str:
+    """Hash of the code that turns model files into kernels (part of every cache key)."""
+    digest = hashlib.sha256()
+    for source in _GENERATOR_SOURCES:
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def kernel_path(model_path) -> Path:
+    """Where the generated kernel of ``model_path`` (in its current content) lives."""
+    model_path = Path(model_path)
+    content = hashlib.sha256(model_path.read_bytes()).hexdigest()[:16]
+    folder = cache_root() / "kernels"
+    return folder / f"{model_path.stem}_{content}_{generator_fingerprint()}.py"
+
+
+def kernel_module(model_path):
+    """Import (generating first if needed) the kernel module of a model file."""
+    target = kernel_path(model_path)
+    if not target.exists():
+        from ..frontend.loader import load_model
+        from .generator import generate_python
+
+        text = generate_python(load_model(model_path))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(text)
+        temporary.replace(target)  # atomic: concurrent processes never see half a file
+    name = f"nestgap_kernel_{target.stem}" + ("" if jit.ENABLED else "_nojit")
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, target)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
