@@ -149,8 +149,19 @@ def test_install_after_nodes_exist_says_what_to_do(module_model, built):
         install(built.library)
 
 
+def test_command_options_leave_the_cli_dispatch_alone():
+    # nestgap.cli stores the implementing module in args.module_name
+    parser = argparse.ArgumentParser()
+    parser.set_defaults(module_name="nestgap.nest_module.command")
+    command.configure_parser(parser)
+    args = parser.parse_args([MODEL_FILE, "--module-name", "gap_module", "--install-dir", "d", "--nest-config", "c"])
+    assert args.module_name == "nestgap.nest_module.command"
+    assert (args.model, args.name, args.install_dir, args.nest_config) == (MODEL_FILE, "gap_module", "d", "c")
+
+
 def test_command_prints_how_to_load_the_module(built, capsys):
     parser = argparse.ArgumentParser()
+    parser.set_defaults(module_name="nestgap.nest_module.command")
     command.configure_parser(parser)
     assert command.run(parser.parse_args([MODEL_FILE])) == 0
     out = capsys.readouterr().out

@@ -6,7 +6,8 @@ import time
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL", help="the model file (.nestml)")
-    parser.add_argument("--module-name", metavar="NAME",
+    # dest "name": the CLI keeps the subcommand's implementing module in args.module_name
+    parser.add_argument("--module-name", dest="name", metavar="NAME",
                         help="name of the NEST module, ending in 'module' (default: <model file stem>_module)")
     parser.add_argument("--install-dir", metavar="DIR",
                         help="where to install the module library (default: in nestgap's cache, "
@@ -20,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from .builder import build_module
 
     start = time.monotonic()
-    built = build_module(args.model, module_name=args.module_name, install_dir=args.install_dir,
+    built = build_module(args.model, module_name=args.name, install_dir=args.install_dir,
                          nest_config=args.nest_config, log=lambda message: print(message, flush=True))
     seconds = time.monotonic() - start
     state = "up to date (cached)" if built.cached else f"built in {seconds:.0f} s"
