@@ -1,3 +1,51 @@
-"""nestgap: NESTML models simulated with NEST semantics, bit for bit."""
+"""nestgap: NESTML models simulated with NEST's semantics, bit for bit.
+
+``import nestgap as nest`` gives PyNEST 3.10's functions (Create, Connect,
+Simulate, GetStatus, ...), NodeCollection and SynapseCollection, NESTErrors,
+``nest.random`` and the kernel attributes as module attributes
+(``nest.resolution = 0.05``). Neuron models are NESTML files (see
+``models/``); their simulation code is generated and compiled on first use.
+"""
+
+import sys
+import types
+
+from . import random
+from .exceptions import NESTErrors
+from .pynest.api import (CopyModel, Connect, Create, GetConnections, GetDefaults, GetKernelStatus,
+                         GetStatus, Install, Models, ResetKernel, SetDefaults, SetKernelStatus, SetStatus,
+                         Simulate, get, set, set_verbosity)
+from .pynest.node_collection import NodeCollection
+from .pynest.synapse_collection import SynapseCollection
+from .simulation.engine import WFRWarning
 
 __version__ = "0.1.0"
+
+__all__ = ["CopyModel", "Connect", "Create", "GetConnections", "GetDefaults", "GetKernelStatus", "GetStatus",
+           "Install", "Models", "NESTErrors", "NodeCollection", "ResetKernel", "SetDefaults", "SetKernelStatus",
+           "SetStatus", "Simulate", "SynapseCollection", "WFRWarning", "get", "random", "set", "set_verbosity"]
+
+
+class _KernelAttributes(types.ModuleType):
+    """Kernel status entries as module attributes, as in PyNEST (``nest.resolution``)."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        status = GetKernelStatus()
+        if name in status:
+            return status[name]
+        raise AttributeError(f"module 'nestgap' has no attribute '{name}'")
+
+    def __setattr__(self, name, value):
+        if name in _SETTABLE:
+            SetKernelStatus({name: value})
+        else:
+            super().__setattr__(name, value)
+
+
+_SETTABLE = {"resolution", "tics_per_ms", "total_num_virtual_procs", "local_num_threads", "rng_seed",
+             "print_time", "use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations",
+             "wfr_interpolation_order", "biological_time", "min_delay", "max_delay"}
+
+sys.modules[__name__].__class__ = _KernelAttributes

@@ -10,12 +10,16 @@ from .hh_psc_alpha_gap import (
     alpha_h, alpha_m, alpha_n, alpha_p, beta_h, beta_m, beta_n, beta_p,
     gap_current, initial_state, rhs, steady_state, symbolic_rhs,
 )
+from . import hh_psc_alpha_gap
 from .single_neuron import simulate
+
+#: model name -> module with the independent equations (``symbolic_rhs()``, rate functions)
+MODELS = {"hh_psc_alpha_gap": hh_psc_alpha_gap}
 
 __all__ = [
     "Rkf45Evolve", "rkf45_step", "standard_control_hadjust",
     "HHPscAlphaGap", "PARAMETER_DEFAULTS", "RECORDABLES", "STATE_NAMES", "V_INIT",
     "alpha_h", "alpha_m", "alpha_n", "alpha_p", "beta_h", "beta_m", "beta_n",
     "beta_p", "gap_current", "initial_state", "rhs", "steady_state",
-    "symbolic_rhs", "simulate",
+    "symbolic_rhs", "simulate", "MODELS",
 ]

@@ -180,8 +180,9 @@ class _Builder:
 
     def _function(self, node, lower):
         params = tuple(p.get_name() for p in node.get_parameters())
+        units = tuple(_unit_text(p.get_data_type()) for p in node.get_parameters())
         body = lower.statements(node.get_stmts_body(), set(params))
-        return Function(node.get_name(), params, body, node.get_source_position().start_line)
+        return Function(node.get_name(), params, body, node.get_source_position().start_line, units)
 
     def _update(self, lower):
         blocks = self.model.get_update_blocks()

@@ -29,6 +29,7 @@ class Function:
     params: tuple[str, ...]
     body: tuple[ir.Stmt, ...]
     line: int | None = None
+    param_units: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,166 @@
+"""Stimulation devices with NEST 3.10's timing: poisson_generator, spike_generator, dc_generator.
+
+A generator is updated once per slice for the steps [origin + frm, origin + to)
+and returns the events it sends in those steps, as arrays: for every event
+the index of its outgoing connection, the stamp (step + 1) and a multiplicity
+or amplitude. The kernel routes them to the targets' ring buffers, where an
+event with stamp s over a connection of delay d lands in slot s + d - 1.
+"""
+
+import math
+
+import numpy as np
+
+from ..exceptions import BadProperty, UnaccessedDictionaryEntry
+
+_COMMON = {"start": 0.0, "stop": math.inf, "origin": 0.0, "label": ""}
+_INFO = {"element_type": "stimulator", "frozen": False, "local": True, "node_uses_wfr": False,
+         "thread": 0, "vp": 0}
+
+
+class Device:
+    """Base class: a node that is not a neuron. ``model`` is its NEST model name."""
+
+    model = ""
+    element_type = "stimulator"
+    defaults = {}
+
+    def __init__(self, node_id, params=None):
+        self.node_id = node_id
+        self.params = dict(self.defaults)
+        if params:
+            self.set_status(params, None)
+
+    def status(self) -> dict:
+        return {**_INFO, "element_type": self.element_type, "model": self.model,
+                "global_id": self.node_id, **self.params}
+
+    def set_status(self, params: dict, grid):
+        """Validate on a copy, then apply: all or nothing."""
+        new = dict(self.params)
+        for key, value in params.items():
+            if key not in self.defaults:
+                raise UnaccessedDictionaryEntry(
+                    f"{self.model} with node ID {self.node_id}: unknown entry '{key}'; "
+                    f"valid entries: {', '.join(sorted(self.defaults))}")
+            new[key] = self._convert(key, value)
+        self.validate(new, grid)
+        self.params = new
+
+    def _convert(self, key, value):
+        default = self.defaults[key]
+        if isinstance(default, str):
+            return str(value)
+        if isinstance(default, bool):
+            return bool(value)
+        if isinstance(default, np.ndarray):
+            return np.asarray(value, dtype=np.float64).ravel()
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise BadProperty(f"{self.model} with node ID {self.node_id}: '{key}' must be a number, "
+                              f"got {value!r}") from None
+
+    def validate(self, params, grid):
+        if params["stop"] < params["start"]:
+            raise BadProperty(f"{self.model} with node ID {self.node_id}: stop >= start required.")
+
+    def window(self, grid):
+        """(t_min, t_max) in steps: the device is active for steps s with t_min < s <= t_max."""
+        p = self.params
+        origin = grid.steps(p["origin"])
+        t_max = math.inf if math.isinf(p["stop"]) else origin + grid.steps(p["stop"])
+        return origin + grid.steps(p["start"]), t_max
+
+
+class PoissonGenerator(Device):
+    """Independent Poisson trains for every target; one event of multiplicity n per step."""
+
+    model = "poisson_generator"
+    defaults = {**_COMMON, "rate": 0.0}
+
+    def validate(self, params, grid):
+        super().validate(params, grid)
+        if params["rate"] < 0:
+            raise BadProperty(f"poisson_generator with node ID {self.node_id}: "
+                              "The rate cannot be negative.")
+
+    def emit(self, origin, frm, to, grid, rng, n_connections):
+        t_min, t_max = self.window(grid)
+        steps = np.arange(origin + frm, origin + to)
+        steps = steps[(steps > t_min) & (steps <= t_max)]
+        if n_connections == 0 or len(steps) == 0 or self.params["rate"] == 0:
+            return _no_events()
+        lam = grid.resolution * self.params["rate"] * 1e-3
+        counts = rng.poisson(lam, size=(len(steps), n_connections))  # step-major, per target
+        step_index, connection = np.nonzero(counts)
+        return connection, steps[step_index] + 1, counts[step_index, connection].astype(np.float64)
+
+
+class SpikeGenerator(Device):
+    """Spikes at given times (ms, on the grid); weights and multiplicities optional."""
+
+    model = "spike_generator"
+    defaults = {**_COMMON, "spike_times": np.zeros(0), "spike_weights": np.zeros(0),
+                "spike_multiplicities": np.zeros(0), "allow_offgrid_times": False,
+                "precise_times": False, "shift_now_spikes": False}
+
+    def validate(self, params, grid):
+        super().validate(params, grid)
+        times = params["spike_times"]
+        name = f"spike_generator with node ID {self.node_id}"
+        if np.any(np.diff(times) < 0):
+            raise BadProperty(f"{name}: spike times must be sorted in non-descending order.")
+        if np.any(times == 0.0):
+            raise BadProperty(f"{name}: spike time cannot be set to 0.")
+        if params["precise_times"] or params["allow_offgrid_times"]:
+            raise BadProperty(f"{name}: precise_times and allow_offgrid_times are not supported by nestgap.")
+        if grid is not None:
+            for t in times:
+                if not grid.is_on_grid(t):
+                    raise BadProperty(f"{name}: Time point {t} is not representable in current resolution.")
+        for key in ("spike_weights", "spike_multiplicities"):
+            if len(params[key]) not in (0, len(times)):
+                raise BadProperty(f"{name}: {key} must have as many entries as spike_times "
+                                  f"({len(params[key])} != {len(times)}).")
+
+    def emit(self, origin, frm, to, grid, rng, n_connections):
+        p = self.params
+        stamps = np.array([grid.steps(p["origin"] + t) for t in p["spike_times"]], dtype=np.int64)
+        t_min, t_max = self.window(grid)
+        keep = (stamps > origin + frm) & (stamps <= origin + to) & (stamps > t_min) & (stamps <= t_max)
+        if n_connections == 0 or not keep.any():
+            return _no_events()
+        factor = np.ones(len(stamps))
+        if len(p["spike_weights"]):
+            factor = factor * p["spike_weights"]
+        if len(p["spike_multiplicities"]):
+            factor = factor * p["spike_multiplicities"]
+        spikes = np.nonzero(keep)[0]
+        connection = np.tile(np.arange(n_connections), len(spikes))
+        spike = np.repeat(spikes, n_connections)
+        return connection, stamps[spike], factor[spike]
+
+
+class DCGenerator(Device):
+    """A constant current (pA) between start and stop."""
+
+    model = "dc_generator"
+    defaults = {**_COMMON, "amplitude": 0.0}
+
+    def emit(self, origin, frm, to, grid, rng, n_connections):
+        t_min, t_max = self.window(grid)
+        steps = np.arange(origin + frm, origin + to)
+        steps = steps[(t_min < steps + 2) & (steps + 2 <= t_max)]  # NEST's current-generator rule
+        if n_connections == 0 or len(steps) == 0:
+            return _no_events()
+        connection = np.tile(np.arange(n_connections), len(steps))
+        stamp = np.repeat(steps + 1, n_connections)
+        return connection, stamp, np.full(len(stamp), self.params["amplitude"])
+
+
+def _no_events():
+    return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+
+
+GENERATORS = {cls.model: cls for cls in (PoissonGenerator, SpikeGenerator, DCGenerator)}

@@ -1,0 +1,190 @@
+"""The network: models, nodes and connections, as the simulation engine reads them.
+
+Node ids are 1-based and consecutive in creation order. Neurons are rows of a
+:class:`~nestgap.simulation.neurons.NeuronBlock` (one block per generated
+kernel); devices are small Python objects. Connections are rows of one
+:class:`~nestgap.simulation.synapses.ConnectionTable`.
+"""
+
+import os
+from bisect import bisect_right
+from pathlib import Path
+
+import numpy as np
+
+from ..codegen.cache import kernel_module
+from ..exceptions import (BadDelay, BadProperty, IllegalConnection, UnknownModelName, UnknownNode,
+                          UnknownReceptorType, UnknownSynapseType)
+from .devices import GENERATORS
+from .neurons import NeuronBlock, NeuronModel
+from .recorders import RECORDERS
+from .synapses import ConnectionTable, SynapseModel, builtin_synapse_models
+
+#: folders searched for ``<model>.nestml`` (after $NESTGAP_MODEL_PATH)
+MODELS_FOLDER = Path(__file__).resolve().parents[2] / "models"
+
+
+def model_files() -> dict:
+    """Model name -> model file, from $NESTGAP_MODEL_PATH and the project's models/ folder."""
+    folders = [Path(p) for p in os.environ.get("NESTGAP_MODEL_PATH", "").split(os.pathsep) if p]
+    files = {}
+    for folder in [*folders, MODELS_FOLDER]:
+        for path in sorted(folder.glob("*.nestml")):
+            files.setdefault(path.stem, path)
+    return files
+
+
+class Network:
+    def __init__(self, settings):
+        self.settings = settings
+        self.neuron_models = {}              # name -> NeuronModel (loaded on first use)
+        self.device_defaults = {}            # device model name -> dict of defaults (SetDefaults)
+        self.device_classes = {**GENERATORS, **RECORDERS}
+        self.copied_devices = {}             # copy name -> original device model name
+        self.synapse_models = builtin_synapse_models()
+        self.blocks = {}                     # kernel module name -> NeuronBlock
+        self.devices = {}                    # node id -> Device
+        self._range_starts = []              # first id of each Create call
+        self._ranges = []                    # (first id, n, model name, block or None)
+        self.connections = ConnectionTable()
+        self.structure_version = 0           # incremented whenever nodes are created
+
+    # -- models --------------------------------------------------------------------
+    def model_names(self) -> list:
+        names = set(model_files()) | set(self.neuron_models) | set(self.device_classes) | set(self.copied_devices)
+        return sorted(names)
+
+    def neuron_model(self, name) -> NeuronModel:
+        if name not in self.neuron_models:
+            files = model_files()
+            if name not in files:
+                raise UnknownModelName(f"{name} is not a known model name. Known models: "
+                                       f"{', '.join(self.model_names())}")
+            kernel = kernel_module(files[name])
+            self.neuron_models[name] = NeuronModel(name, kernel, self.settings.grid)
+        return self.neuron_models[name]
+
+    def is_neuron_model(self, name) -> bool:
+        return name in self.neuron_models or (name in model_files() and name not in self.device_classes)
+
+    def device_class(self, name):
+        return self.device_classes.get(self.copied_devices.get(name, name))
+
+    def synapse_model(self, name) -> SynapseModel:
+        if name not in self.synapse_models:
+            raise UnknownSynapseType(f"Synapse model '{name}' does not exist. Known synapse models: "
+                                     f"{', '.join(sorted(self.synapse_models))}")
+        return self.synapse_models[name]
+
+    def copy_model(self, old, new, params=None):
+        if new in self.model_names() or new in self.synapse_models:
+            raise BadProperty(f"CopyModel: a model named '{new}' already exists.")
+        if old in self.synapse_models:
+            model = self.synapse_models[old]
+            copy = SynapseModel(new, max(m.syn_id for m in self.synapse_models.values()) + 1,
+                                model.kind, dict(model.defaults))
+            if params:
+                copy.set_defaults(params)
+            self.synapse_models[new] = copy
+        elif self.device_class(old) is not None:
+            defaults = dict(self.device_defaults.get(old, {}))
+            self.copied_devices[new] = self.copied_devices.get(old, old)
+            self.device_defaults[new] = defaults
+            if params:
+                self.set_device_defaults(new, params)
+        else:
+            copy = self.neuron_model(old).copy(new)
+            if params:
+                copy.set_defaults(params)
+            self.neuron_models[new] = copy
+
+    def set_device_defaults(self, name, params):
+        probe = self.device_class(name)(0, {**self.device_defaults.get(name, {})})
+        probe.set_status(params, self.settings.grid)
+        self.device_defaults[name] = {k: v for k, v in probe.params.items() if k in params
+                                      or k in self.device_defaults.get(name, {})}
+
+    # -- nodes -----------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        return self._ranges[-1][0] + self._ranges[-1][1] - 1 if self._ranges else 0
+
+    def create(self, model_name, n) -> np.ndarray:
+        """New node ids for ``n`` nodes of ``model_name`` (status set separately)."""
+        first = self.size + 1
+        ids = np.arange(first, first + n, dtype=np.int64)
+        if self.device_class(model_name) is not None:
+            cls = self.device_class(model_name)
+            defaults = self.device_defaults.get(model_name, {})
+            for node_id in ids:
+                device = cls(int(node_id), defaults)
+                device.model = model_name
+                self.devices[int(node_id)] = device
+            block = None
+        else:
+            model = self.neuron_model(model_name)
+            key = model.kernel.__name__
+            block = self.blocks.setdefault(key, NeuronBlock(model.kernel))
+            block.append(ids, model, uses_wfr=self.settings.use_wfr and model.supports_gap_junctions)
+        self._range_starts.append(first)
+        self._ranges.append((first, n, model_name, block))
+        self.structure_version += 1
+        return ids
+
+    def locate(self, node_id):
+        """(model name, block, row) for a neuron, (model name, None, device) for a device."""
+        k = bisect_right(self._range_starts, node_id) - 1
+        if node_id < 1 or k < 0 or node_id >= self._ranges[k][0] + self._ranges[k][1]:
+            raise UnknownNode(f"Node with id {node_id} does not exist (the network has {self.size} nodes).")
+        first, n, model_name, block = self._ranges[k]
+        if block is None:
+            return model_name, None, self.devices[node_id]
+        return model_name, block, int(np.searchsorted(block.ids, node_id))
+
+    def kinds(self, ids):
+        """Per id: 'neuron', or the device's element type ('stimulator', 'recorder')."""
+        return [("neuron" if block is not None else device.element_type)
+                for _, block, device in (self.locate(int(i)) for i in ids)]
+
+    # -- connections -------------------------------------------------------------------
+    def check_connectable(self, sources, targets, synapse):
+        """NEST's checks of node types for a connection request (raises)."""
+        source_kinds = set(self.kinds(np.unique(sources)))
+        target_kinds = set(self.kinds(np.unique(targets)))
+        if synapse.kind == "gap":
+            for ids in (sources, targets):
+                for node_id in np.unique(ids):
+                    model_name, block, _ = self.locate(int(node_id))
+                    if block is None or not self.neuron_model(model_name).supports_gap_junctions:
+                        side = "source node does not support gap junction output" if ids is sources \
+                            else "target node or synapse model does not support gap junction input"
+                        raise IllegalConnection("Creation of connection is not possible because:\n"
+                                                f"The {side}.")
+            return
+        if "recorder" in source_kinds and any(self.locate(int(i))[2].model == "spike_recorder"
+                                              for i in np.unique(sources)):
+            raise IllegalConnection("spike_recorder cannot send spikes; connect neurons to it instead.")
+        if "stimulator" in target_kinds:
+            raise IllegalConnection("Stimulation devices cannot be targets of connections.")
+        for node_id in np.unique(targets):
+            _, block, device = self.locate(int(node_id))
+            if block is None and device.model in ("multimeter", "voltmeter") or \
+                    (block is None and getattr(device, "model", "") in self.copied_devices and
+                     self.copied_devices[device.model] in ("multimeter", "voltmeter")):
+                raise IllegalConnection("A multimeter must be the source of its connections: "
+                                        "Connect(multimeter, neurons).")
+
+    def add_connections(self, sources, targets, weights, delays_ms, synapse, receptor=0):
+        if receptor != 0:
+            raise UnknownReceptorType(f"Receptor type {receptor} is not available in the target nodes "
+                                      "(only receptor 0).")
+        if synapse.has_delay:
+            h = self.settings.resolution
+            delays_ms = np.broadcast_to(np.asarray(delays_ms, np.float64), (len(sources),))
+            if np.any(delays_ms < h) or np.any(~np.isfinite(delays_ms)):
+                raise BadDelay(f"Delay must be greater than or equal to resolution ({h} ms); got "
+                               f"{float(np.min(delays_ms))} ms.")
+            steps = self.settings.grid.delay_steps(delays_ms)
+        else:
+            steps = np.zeros(len(sources), np.int64)
+        self.connections.add(sources, targets, weights, steps, synapse.syn_id)

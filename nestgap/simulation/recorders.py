@@ -1,0 +1,129 @@
+"""Recording devices: spike_recorder, multimeter and voltmeter, with NEST's timing.
+
+Spikes are recorded in the slice in which they are emitted. A multimeter's
+samples of a slice become visible only after the next slice has been
+simulated (NEST collects them one slice late), so after ``Simulate(T)`` the
+last min_delay of data is still pending, exactly as in NEST.
+"""
+
+import numpy as np
+
+from ..exceptions import BadProperty
+from .devices import _COMMON, Device
+
+_RECORDER = {**_COMMON, "time_in_steps": False, "record_to": "memory"}
+
+
+class SpikeRecorder(Device):
+    model = "spike_recorder"
+    element_type = "recorder"
+    defaults = {**_RECORDER}
+
+    def __init__(self, node_id, params=None):
+        self._senders, self._stamps = [], []
+        super().__init__(node_id, params)
+
+    def record(self, senders, stamps, grid):
+        """Record spikes (sender ids, stamps) that fall into (origin+start, origin+stop]."""
+        t_min, t_max = self.window(grid)
+        keep = (stamps > t_min) & (stamps <= t_max)
+        if keep.any():
+            self._senders.append(senders[keep])
+            self._stamps.append(stamps[keep])
+
+    def events(self, grid) -> dict:
+        senders = np.concatenate(self._senders) if self._senders else np.zeros(0, np.int64)
+        stamps = np.concatenate(self._stamps) if self._stamps else np.zeros(0, np.int64)
+        if self.params["time_in_steps"]:
+            return {"senders": senders, "times": stamps, "offsets": np.zeros(len(stamps))}
+        return {"senders": senders, "times": grid.ms(stamps)}
+
+    def status(self) -> dict:
+        n = sum(len(s) for s in self._senders)
+        return {**super().status(), "n_events": n}
+
+    def set_status(self, params, grid):
+        params = dict(params)
+        if "n_events" in params:
+            if params.pop("n_events") != 0:
+                raise _bad(self, "n_events can only be set to 0.")
+            self._senders, self._stamps = [], []
+        super().set_status(params, grid)
+
+
+class Multimeter(Device):
+    model = "multimeter"
+    element_type = "recorder"
+    defaults = {**_RECORDER, "interval": 1.0, "offset": 0.0, "record_from": ()}
+
+    def __init__(self, node_id, params=None):
+        self._chunks = []        # visible samples: (senders, stamps, values) per slice
+        self._pending = None     # samples of the most recent slice, not yet visible
+        super().__init__(node_id, params)
+
+    def _convert(self, key, value):
+        if key == "record_from":
+            return tuple(str(v) for v in ([value] if isinstance(value, str) else value))
+        return super()._convert(key, value)
+
+    def validate(self, params, grid):
+        super().validate(params, grid)
+        if grid is not None and not grid.is_on_grid(params["interval"]):
+            raise _bad(self, "The sampling interval must be a multiple of the simulation resolution.")
+        if params["interval"] <= 0:
+            raise _bad(self, "The sampling interval must be strictly positive.")
+
+    def sample_lags(self, origin, frm, to, grid):
+        """Lags of this slice whose end-of-step stamp is a sampling time."""
+        interval = grid.steps(self.params["interval"])
+        offset = grid.steps(self.params["offset"])
+        t_min, t_max = self.window(grid)
+        lags = np.arange(frm, to)
+        stamps = origin + lags + 1
+        keep = ((stamps - offset) % interval == 0) & (stamps > t_min) & (stamps <= t_max) & (stamps >= offset)
+        return lags[keep]
+
+    def collect(self, senders, stamps, values):
+        """Samples of the slice just simulated; the previous slice's become visible."""
+        if self._pending is not None:
+            self._chunks.append(self._pending)
+        self._pending = (senders, stamps, values)
+
+    def events(self, grid) -> dict:
+        names = list(self.params["record_from"])
+        if self._chunks:
+            senders = np.concatenate([c[0] for c in self._chunks])
+            stamps = np.concatenate([c[1] for c in self._chunks])
+            values = np.concatenate([c[2] for c in self._chunks])
+        else:
+            senders, stamps = np.zeros(0, np.int64), np.zeros(0, np.int64)
+            values = np.zeros((0, len(names)))
+        events = {"senders": senders}
+        events["times"] = stamps if self.params["time_in_steps"] else grid.ms(stamps)
+        for k, name in enumerate(names):
+            events[name] = values[:, k]
+        return events
+
+    def status(self) -> dict:
+        return {**super().status(), "n_events": int(sum(len(c[0]) for c in self._chunks)),
+                "record_from": list(self.params["record_from"])}
+
+    def set_status(self, params, grid):
+        params = dict(params)
+        if "n_events" in params:
+            if params.pop("n_events") != 0:
+                raise _bad(self, "n_events can only be set to 0.")
+            self._chunks = []
+        super().set_status(params, grid)
+
+
+class Voltmeter(Multimeter):
+    model = "voltmeter"
+    defaults = {**Multimeter.defaults, "record_from": ("V_m",)}
+
+
+def _bad(device, message):
+    return BadProperty(f"{device.model} with node ID {device.node_id}: {message}")
+
+
+RECORDERS = {cls.model: cls for cls in (SpikeRecorder, Multimeter, Voltmeter)}
