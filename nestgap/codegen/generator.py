@@ -140,9 +140,11 @@ class _Generator:
             elif isinstance(stmt, ir.IntegrateODEs):
                 if not self.ode:
                     continue
-                lines += [f"{indent}_t = 0.0",
-                          f"{indent}while _t < _h:  # NEST: repeat evolve_apply until the step is done",
-                          f"{indent}    _t, _STEP[_i] = evolve_apply(_t, _h, _STEP[_i], _y, _w, _ctx)"]
+                lines += [f"{indent}_STEP[_i], _t_f = integrate_step(_h, _STEP[_i], _y, _w, _ctx, _k1_known)",
+                          f"{indent}_k1_known = False"]
+                if self.gap:
+                    lines += [f"{indent}for _j in range(_N_ODE):",
+                              f"{indent}    _w[_YEND, _j] = _y[_j]"]
             elif isinstance(stmt, ir.EmitSpike):
                 lines.append(f"{indent}if not _wfr:")
                 lines.append(f"{indent}    _SPIKED[_i, _lag] = True")
@@ -284,7 +286,22 @@ class _Generator:
         columns = [f"_y[_{n}]" for n in self.ode] + [python_name(n) for n in self.aux + self.int]
         record = [f"_REC_BUF[_row, _lag, {k}] = {c}" for k, c in enumerate(columns)]
         return dict(load_locals=load, store_locals=store, update_block=update or ["pass"],
+                    k1_reuse=repr(self._k1_reuse()),
                     on_receive=on_receive or ["pass"], on_condition=on_condition, record=record or ["pass"])
+
+    def _k1_reuse(self) -> bool:
+        """May f(0, y) computed at a step's start serve as the integrator's first k1?
+
+        Yes if the update block reaches its first integrate_odes() (at top level)
+        without assigning to an ODE state variable.
+        """
+        for stmt in self.spec.update:
+            if isinstance(stmt, ir.IntegrateODEs):
+                return True
+            if any(isinstance(s, ir.Assign) and s.name in self.ode for s in ir.walk(stmt)) or \
+                    any(isinstance(s, ir.IntegrateODEs) for s in ir.walk(stmt)):
+                return False
+        return False
 
     def _is_integer_internal(self, name):
         return self.spec.variable(name).type != "real"

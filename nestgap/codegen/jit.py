@@ -15,14 +15,15 @@ ENABLED = os.environ.get("NESTGAP_JIT", "1") not in ("0", "false", "no", "off")
 if ENABLED:
     import numba
 
-    def jit(function=None, *, parallel=False):
-        """numba.njit with an on-disk cache; ``parallel`` enables prange."""
-        decorate = numba.njit(cache=True, parallel=parallel, error_model="numpy")
+    def jit(function=None, *, parallel=False, inline="never"):
+        """numba.njit with an on-disk cache; ``parallel`` enables prange, ``inline="always"``
+        inlines the function into its callers (small hot functions)."""
+        decorate = numba.njit(cache=True, parallel=parallel, error_model="numpy", inline=inline)
         return decorate if function is None else decorate(function)
 
     prange = numba.prange
 else:
-    def jit(function=None, *, parallel=False):
+    def jit(function=None, *, parallel=False, inline="never"):
         return (lambda f: f) if function is None else function
 
     prange = range

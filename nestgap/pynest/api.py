@@ -61,11 +61,36 @@ def Create(model: str, n: int = 1, params=None, positions=None):
 
 
 def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=False):
-    """Connect two NodeCollections by a connection rule (default all_to_all) with a synapse model."""
-    for name, nc in (("pre", pre), ("post", post)):
-        if not isinstance(nc, NodeCollection):
-            raise TypeError(f"Connect: {name} must be a NodeCollection, got {type(nc).__name__}")
-    first, last = _kernel().connect(pre._ids, post._ids, conn_spec, syn_spec, same_collection=pre is post)
+    """Connect two NodeCollections by a connection rule (default all_to_all) with a synapse model.
+
+    As in PyNEST, ``pre`` and ``post`` may also be arrays of node ids: with
+    unique ids they act as NodeCollections; with repeated ids (rule
+    one_to_one) every pair pre[i] -> post[i] is connected ("connect arrays").
+    """
+    rule = conn_spec.get("rule", "all_to_all") if isinstance(conn_spec, dict) else (conn_spec or "all_to_all")
+    arrays = False
+    ids = []
+    for name, nodes in (("pre", pre), ("post", post)):
+        if isinstance(nodes, NodeCollection):
+            ids.append(nodes._ids)
+            continue
+        values = np.asarray(nodes)
+        if values.ndim != 1 or not issubclass(values.dtype.type, np.integer):
+            raise TypeError(f"Connect: '{name}' must be a NodeCollection or a 1-dimensional array of "
+                            "integer node IDs.")
+        if rule != "one_to_one" and len(np.unique(values)) == len(values):
+            ids.append(NodeCollection(np.sort(values))._ids)
+        else:
+            arrays = True
+            ids.append(values.astype(np.int64))
+    if arrays:
+        if len(ids[0]) != len(ids[1]):
+            raise ValueError("If 'pre' or 'post' contain non-unique IDs, then they must have the same length.")
+        if return_synapsecollection:
+            raise ValueError("SynapseCollection cannot be returned when connecting two arrays of node IDs")
+        _kernel().connect_arrays(ids[0], ids[1], syn_spec)
+        return None
+    first, last = _kernel().connect(ids[0], ids[1], conn_spec, syn_spec, same_collection=pre is post)
     if return_synapsecollection:
         return SynapseCollection(np.arange(first, last))
     return None

@@ -28,6 +28,7 @@ class Device:
     def __init__(self, node_id, params=None):
         self.node_id = node_id
         self.params = dict(self.defaults)
+        self.version = 0
         if params:
             self.set_status(params, None)
 
@@ -46,6 +47,7 @@ class Device:
             new[key] = self._convert(key, value)
         self.validate(new, grid)
         self.params = new
+        self.version += 1  # invalidates derived schedules
 
     def _convert(self, key, value):
         default = self.defaults[key]
@@ -124,22 +126,25 @@ class SpikeGenerator(Device):
                 raise BadProperty(f"{name}: {key} must have as many entries as spike_times "
                                   f"({len(params[key])} != {len(times)}).")
 
-    def emit(self, origin, frm, to, grid, rng, n_connections):
+    def all_events(self, grid, n_connections):
+        """Every event this generator will send over its n_connections: (connection, stamp, factor)."""
+        stamps, factor = self._schedule(grid)
+        t_min, t_max = self.window(grid)
+        spikes = np.nonzero((stamps > t_min) & (stamps <= t_max))[0]
+        connection = np.tile(np.arange(n_connections), len(spikes))
+        spike = np.repeat(spikes, n_connections)
+        return connection, stamps[spike], factor[spike]
+
+    def _schedule(self, grid):
+        """(stamps, weight factors) of all spikes."""
         p = self.params
         stamps = np.array([grid.steps(p["origin"] + t) for t in p["spike_times"]], dtype=np.int64)
-        t_min, t_max = self.window(grid)
-        keep = (stamps > origin + frm) & (stamps <= origin + to) & (stamps > t_min) & (stamps <= t_max)
-        if n_connections == 0 or not keep.any():
-            return _no_events()
         factor = np.ones(len(stamps))
         if len(p["spike_weights"]):
             factor = factor * p["spike_weights"]
         if len(p["spike_multiplicities"]):
             factor = factor * p["spike_multiplicities"]
-        spikes = np.nonzero(keep)[0]
-        connection = np.tile(np.arange(n_connections), len(spikes))
-        spike = np.repeat(spikes, n_connections)
-        return connection, stamps[spike], factor[spike]
+        return stamps, factor
 
 
 class DCGenerator(Device):

@@ -26,7 +26,7 @@ import numpy as np
 from ..codegen import jit
 from ..exceptions import BadParameter, KernelException
 from .delivery import add_to_rings, csr_by_row, deliver_gap_coefficients
-from .devices import DCGenerator
+from .devices import DCGenerator, SpikeGenerator
 from .recorders import Multimeter, SpikeRecorder
 
 
@@ -135,7 +135,7 @@ class Engine:
         grow("NEW_C", (n, width))
         grow("LAST_Y", (n, D if k.GAP_JUNCTION else 0))
         block.SPIKED = np.zeros((n, D), bool)
-        block.WORK = np.zeros((n, k.N_WORK_ROWS, len(k.ODE_STATE)))
+        block.WORK = k.new_work(n)
         block.n_initialized = n
 
     # -- routing tables --------------------------------------------------------------------
@@ -164,12 +164,17 @@ class Engine:
             sel = static & (kind[source] == 1) & (block_of[target] == b)
             self._spike_routes.append(self._route(block, source[sel], row_of[target[sel]], weight[sel],
                                                   delay[sel], n_ids))
-        # generator -> neuron events: the generator's outgoing connections
-        self._generator_connections = {
-            node_id: np.nonzero(static & (source == node_id))[0]
-            for node_id in net.devices if kind[node_id] == 2}
+        # generator -> neuron events: each generator's outgoing connections, in creation order
+        from_generators = np.nonzero(static & (kind[source] == 2))[0]
+        from_generators = from_generators[np.argsort(source[from_generators], kind="stable")]
+        generator_ids, starts = np.unique(source[from_generators], return_index=True)
+        self._generator_connections = {node_id: np.zeros(0, np.int64) for node_id in net.devices
+                                       if kind[node_id] == 2}
+        self._generator_connections.update(
+            {int(g): part for g, part in zip(generator_ids, np.split(from_generators, starts[1:]))})
         self._block_of, self._row_of = block_of, row_of
         self._connection_arrays = (source, target, weight, delay)
+        self._spike_schedule_key = None
         # neuron -> spike_recorder
         self._recorder_sources = {}
         for node_id, device in net.devices.items():
@@ -298,25 +303,51 @@ class Engine:
     def _update_devices(self, frm, to):
         """Generators send the events of steps [frm, to) into their targets' ring buffers."""
         grid = self.settings.grid
-        source, target, weight, delay = self._connection_arrays
         for node_id, connections in self._generator_connections.items():
             device = self.network.devices[node_id]
+            if isinstance(device, SpikeGenerator):
+                continue  # all spike generators together, below
             index, stamps, factor = device.emit(self.clock, frm, to, grid, self.rng, len(connections))
-            if len(index) == 0:
-                continue
-            c = connections[index]
-            slots = (stamps + delay[c] - 1) % self.ring
-            target_block = self._block_of[target[c]]
-            for b in np.unique(target_block):
-                mine = target_block == b
-                block, rows = self._blocks[b], self._row_of[target[c[mine]]]
-                if isinstance(device, DCGenerator):
-                    add_to_rings(rows, np.zeros(len(rows), np.int64), slots[mine],
-                                 factor[mine] * weight[c[mine]], block.CUR_BUF, _NO_COUNTS)
-                else:
-                    # NEST's event weight: connection weight times multiplicity (or spike weight)
-                    ports, values = spike_ports(block.kernel, weight[c[mine]] * factor[mine])
-                    add_to_rings(rows, ports, slots[mine], values, block.SPIKE_BUF, block.SPIKE_CNT)
+            self._route_events(connections[index], stamps, factor, current=isinstance(device, DCGenerator))
+        schedule = self._spike_schedule()
+        first, last = np.searchsorted(schedule[0], [self.clock + frm, self.clock + to], side="right")
+        if last > first:
+            self._route_events(schedule[1][first:last], schedule[0][first:last], schedule[2][first:last])
+
+    def _spike_schedule(self):
+        """All spike-generator events (stamp, connection, factor), by stamp; rebuilt when changed."""
+        devices = [(node_id, self.network.devices[node_id]) for node_id in sorted(self._generator_connections)
+                   if isinstance(self.network.devices[node_id], SpikeGenerator)]
+        key = (self._routes_key, tuple(d.version for _, d in devices))
+        if key != self._spike_schedule_key:
+            parts = [d.all_events(self.settings.grid, len(self._generator_connections[node_id]))
+                     for node_id, d in devices]
+            connection = np.concatenate([self._generator_connections[node_id][p[0]]
+                                         for (node_id, _), p in zip(devices, parts)] or [np.zeros(0, np.int64)])
+            stamps = np.concatenate([p[1] for p in parts] or [np.zeros(0, np.int64)])
+            factor = np.concatenate([p[2] for p in parts] or [np.zeros(0)])
+            order = np.argsort(stamps, kind="stable")
+            self._spike_schedule_cache = (stamps[order], connection[order], factor[order])
+            self._spike_schedule_key = key
+        return self._spike_schedule_cache
+
+    def _route_events(self, c, stamps, factor, current=False):
+        """Events over connections ``c`` (stamps, multiplicities or amplitudes) into ring buffers."""
+        if len(c) == 0:
+            return
+        source, target, weight, delay = self._connection_arrays
+        slots = (stamps + delay[c] - 1) % self.ring
+        target_block = self._block_of[target[c]]
+        for b in np.unique(target_block):
+            mine = target_block == b
+            block, rows = self._blocks[b], self._row_of[target[c[mine]]]
+            if current:
+                add_to_rings(rows, np.zeros(len(rows), np.int64), slots[mine],
+                             factor[mine] * weight[c[mine]], block.CUR_BUF, _NO_COUNTS)
+            else:
+                # NEST's event weight: connection weight times multiplicity (or spike weight)
+                ports, values = spike_ports(block.kernel, weight[c[mine]] * factor[mine])
+                add_to_rings(rows, ports, slots[mine], values, block.SPIKE_BUF, block.SPIKE_CNT)
 
     def _after_update(self, frm, to):
         """Spikes to recorders and ring buffers; samples to multimeters."""

@@ -194,6 +194,31 @@ class Kernel:
                             int(syn_spec.get("receptor_type", 0)))
         return first, len(net.connections)
 
+    def connect_arrays(self, pre, post, syn_spec):
+        """PyNEST's connect arrays: pre[i] -> post[i] for every i, values scalar or per pair."""
+        net = self.network
+        syn_spec = _normalize_syn_spec(syn_spec)
+        synapse = net.synapse_model(syn_spec.pop("synapse_model", "static_synapse"))
+        if synapse.requires_symmetric:
+            raise BadProperty(f"{synapse.name} connections cannot be created from arrays of node IDs "
+                              "(make_symmetric is not available there).")
+        for ids in (pre, post):
+            if len(ids):
+                net.locate(int(ids.max()))
+                net.locate(int(ids.min()))
+        net.check_connectable(pre, post, synapse)
+        values = {}
+        for key in ("weight", "delay"):
+            value = syn_spec.get(key, synapse.defaults[key])
+            if is_parameter(value):
+                value = value.draw(self.rng, len(pre))
+            value = np.asarray(value, np.float64)
+            if value.ndim and len(value) != len(pre):
+                raise BadProperty(f"Connect: '{key}' has {len(value)} values for {len(pre)} connections.")
+            values[key] = np.broadcast_to(value, (len(pre),))
+        net.add_connections(pre, post, values["weight"], values["delay"], synapse,
+                            int(syn_spec.get("receptor_type", 0)))
+
     def connection_indices(self, source=None, target=None, synapse_model=None) -> np.ndarray:
         src, tgt, weight, delay, syn_id = self.network.connections.arrays()
         keep = np.ones(len(src), bool)

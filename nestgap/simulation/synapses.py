@@ -64,10 +64,11 @@ class ConnectionTable:
     def __init__(self):
         self._chunks = []
         self._arrays = None
+        self._n = 0
         self.version = 0           # incremented by every change, to rebuild derived structures
 
     def __len__(self):
-        return sum(len(c[0]) for c in self._chunks) if self._arrays is None else len(self._arrays[0])
+        return self._n
 
     def add(self, source, target, weight, delay, syn_id):
         n = len(source)
@@ -79,6 +80,7 @@ class ConnectionTable:
             self._chunks = [list(self._arrays)]
             self._arrays = None
         self._chunks.append(chunk)
+        self._n += n
         self.version += 1
 
     def arrays(self):
