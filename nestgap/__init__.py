@@ -14,7 +14,7 @@ from . import random
 from .exceptions import NESTErrors
 from .pynest.api import (CopyModel, Connect, Create, GetConnections, GetDefaults, GetKernelStatus,
                          GetStatus, Install, Models, ResetKernel, SetDefaults, SetKernelStatus, SetStatus,
-                         Simulate, get, set, set_verbosity)
+                         Simulate, VerbosityLevel, get, set, set_verbosity)
 from .pynest.node_collection import NodeCollection
 from .pynest.synapse_collection import SynapseCollection
 from .simulation.engine import WFRWarning
@@ -23,7 +23,8 @@ __version__ = "0.1.0"
 
 __all__ = ["CopyModel", "Connect", "Create", "GetConnections", "GetDefaults", "GetKernelStatus", "GetStatus",
            "Install", "Models", "NESTErrors", "NodeCollection", "ResetKernel", "SetDefaults", "SetKernelStatus",
-           "SetStatus", "Simulate", "SynapseCollection", "WFRWarning", "get", "random", "set", "set_verbosity"]
+           "SetStatus", "Simulate", "SynapseCollection", "VerbosityLevel", "WFRWarning", "get", "random", "set",
+           "set_verbosity"]
 
 
 class _KernelAttributes(types.ModuleType):
@@ -40,6 +41,8 @@ class _KernelAttributes(types.ModuleType):
     def __setattr__(self, name, value):
         if name in _SETTABLE:
             SetKernelStatus({name: value})
+        elif name == "verbosity":
+            set_verbosity(value)
         else:
             super().__setattr__(name, value)
 

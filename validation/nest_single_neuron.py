@@ -38,9 +38,14 @@ SCENARIOS = {
 }
 
 
-def run_nest(T, resolution=0.1, I_e=0.0, dc=None, spikes=None, params=None):
-    """Simulate one hh_psc_alpha_gap in NEST for T ms (fresh kernel)."""
-    import nest
+def run_nest(T, resolution=0.1, I_e=0.0, dc=None, spikes=None, params=None, nest=None):
+    """Simulate one hh_psc_alpha_gap in NEST for T ms (fresh kernel).
+
+    ``nest``: the simulator module to run the same script on (default: real
+    NEST; pass ``nestgap`` to run it on nestgap).
+    """
+    if nest is None:
+        import nest
 
     nest.ResetKernel()
     nest.verbosity = nest.VerbosityLevel.WARNING

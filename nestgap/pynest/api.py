@@ -4,6 +4,8 @@ Names, arguments, return types and exceptions follow PyNEST, so that a NEST
 script runs after ``import nestgap as nest``.
 """
 
+import enum
+
 import numpy as np
 
 from ..exceptions import BadProperty, KernelException, UnknownModelName
@@ -12,7 +14,7 @@ from .synapse_collection import SynapseCollection
 
 __all__ = ["ResetKernel", "SetKernelStatus", "GetKernelStatus", "set", "get", "Create", "Connect",
            "Simulate", "GetStatus", "SetStatus", "GetDefaults", "SetDefaults", "CopyModel", "Models",
-           "GetConnections", "set_verbosity", "Install"]
+           "GetConnections", "set_verbosity", "VerbosityLevel", "Install"]
 
 
 def ResetKernel():
@@ -177,8 +179,21 @@ def GetConnections(source=None, target=None, synapse_model=None, synapse_label=N
     return SynapseCollection(indices)
 
 
+class VerbosityLevel(enum.IntEnum):
+    """PyNEST's verbosity levels (``nest.verbosity = nest.VerbosityLevel.WARNING``)."""
+    ALL = 0
+    DEBUG = 5
+    STATUS = 7
+    INFO = 10
+    DEPRECATED = 18
+    WARNING = 20
+    ERROR = 30
+    FATAL = 40
+    QUIET = 100
+
+
 def set_verbosity(level):
-    """Accepted for compatibility; nestgap logs only warnings."""
+    """Accepted for compatibility: nestgap prints nothing but warnings (WFRWarning) and errors."""
 
 
 def Install(model_file):
