@@ -15,6 +15,11 @@ ENABLED = os.environ.get("NESTGAP_JIT", "1") not in ("0", "false", "no", "off")
 if ENABLED:
     import numba
 
+    if "NUMBA_THREADING_LAYER" not in os.environ:
+        # numba's own thread pool: an OpenMP layer would load a second OpenMP
+        # runtime beside NEST's and crash processes that use both (tests do)
+        numba.config.THREADING_LAYER = "workqueue"
+
     def jit(function=None, *, parallel=False, inline="never"):
         """numba.njit with an on-disk cache; ``parallel`` enables prange, ``inline="always"``
         inlines the function into its callers (small hot functions)."""

@@ -1,0 +1,112 @@
+"""Gap junctions and waveform relaxation: nestgap against NEST 3.10, bit for bit.
+
+Each scenario of validation/gap_networks.py runs on real NEST and on nestgap
+in this session; membrane potentials at every step, spike times, min_delay and
+the number of slices in which WFR stopped at wfr_max_iterations must agree
+exactly (NEST logs "Maximum number of iterations reached"; nestgap warns with
+WFRWarning and counts them in the kernel status).
+"""
+
+import numpy as np
+import pytest
+
+from validation.compare import assert_bitwise_equal
+from validation.gap_networks import (PAIR_VARIANTS, gap_network, gap_pair, mpi_testsuite_spikes,
+                                     nest_testsuite_pair, network_inputs)
+
+
+def _nest_warnings(capfd, nest, run):
+    """Run NEST, returning (result, number of max-iteration warnings NEST logged)."""
+    nest.verbosity = nest.VerbosityLevel.WARNING
+    capfd.readouterr()
+    result = run()
+    out, err = capfd.readouterr()
+    nest.verbosity = nest.VerbosityLevel.ERROR
+    return result, (out + err).count("Maximum number of iterations reached")
+
+
+def _compare(ours, theirs):
+    for key in ("times", "senders", "V_m", "spike_times", "spike_senders"):
+        assert_bitwise_equal(ours[key], theirs[key], key)
+    assert ours["min_delay"] == theirs["min_delay"]
+
+
+@pytest.mark.parametrize("variant", list(PAIR_VARIANTS))
+def test_gap_pair_bitwise(variant, nest, ng, capfd):
+    settings = PAIR_VARIANTS[variant]
+    theirs, nest_warnings = _nest_warnings(capfd, nest, lambda: gap_pair(nest, **settings))
+    ours = gap_pair(ng, **settings)
+    _compare(ours, theirs)
+    assert ours["warnings"] == nest_warnings
+    assert ng.GetKernelStatus("wfr_max_iterations_reached") == nest_warnings
+    assert len(theirs["spike_times"]) > 0
+
+
+def test_gap_pair_spike_times_documented(ng):
+    """NEST 3.10's spike times for the pair (NEST_SEMANTICS section 10)."""
+    ours = gap_pair(ng)
+    expected = {1: [11.55, 43.0], 2: [12.0, 43.4]}
+    for sender, times in expected.items():
+        got = ours["spike_times"][ours["spike_senders"] == sender]
+        np.testing.assert_allclose(got, times, atol=1e-9)
+
+
+def test_wfr_iterations_reported(ng):
+    """Beyond NEST: the iterations of every WFR slice are available after a run."""
+    gap_pair(ng, T=20.0)
+    iterations = ng.GetKernelStatus("wfr_iterations")
+    assert len(iterations) == 20  # one per 1 ms slice
+    assert all(2 <= k <= 15 for k in iterations)  # the first iteration of a slice never converges
+    gap_pair(ng, T=20.0, max_iterations=2)
+    assert ng.GetKernelStatus("wfr_max_iterations_reached") == ng.GetKernelStatus("wfr_iterations").count(2)
+
+
+def test_nest_testsuite_hh_psc_alpha_gap(nest, ng):
+    """NEST's own reference test (testsuite/pytests/synapses/test_hh_psc_alpha_gap.py), ported:
+    the same network, compared with NEST at full precision instead of NEST's stored table."""
+    steps, theirs = nest_testsuite_pair(nest)
+    our_steps, ours = nest_testsuite_pair(ng)
+    assert_bitwise_equal(our_steps, steps, "steps")
+    assert_bitwise_equal(ours, theirs, "V_m")
+    # the value NEST's test lists for step 120 (rounded there to 5 significant digits)
+    assert ours[list(our_steps).index(120)] == pytest.approx(62.019, rel=1e-4)
+
+
+def test_nest_testsuite_gap_junctions_mpi(nest, ng):
+    """NEST's MPI test (mpi_indirect/test_gap_junctions_mpi.py) as virtual processes: the spikes
+    are the same for 1, 2 and 4 VPs, and equal to NEST's."""
+    times, senders = mpi_testsuite_spikes(nest, 1)
+    assert len(times) > 0
+    for vps in (1, 2, 4):
+        our_times, our_senders = mpi_testsuite_spikes(ng, vps)
+        assert_bitwise_equal(our_times, times, f"spike times, {vps} VPs")
+        assert_bitwise_equal(our_senders, senders, f"senders, {vps} VPs")
+
+
+NETWORK_VARIANTS = {
+    "wfr_order3": {},
+    "wfr_order1": {"order": 1},
+    "no_wfr": {"use_wfr": False},
+    "strong_5nS": {"weight": 5.0},
+}
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return network_inputs()
+
+
+@pytest.mark.parametrize("variant", list(NETWORK_VARIANTS))
+def test_gap_network_30_neurons_bitwise(variant, inputs, nest, ng):
+    """30 neurons, recurrent inhibition, 90 random gap pairs incl. self-pairs and duplicates."""
+    settings = NETWORK_VARIANTS[variant]
+    theirs = gap_network(nest, inputs, **settings)
+    ours = gap_network(ng, inputs, **settings)
+    _compare(ours, theirs)
+    assert len(theirs["spike_times"]) > 10
+
+
+def test_gap_network_independent_of_virtual_processes(inputs, ng):
+    one = gap_network(ng, inputs, T=40.0, vps=1)
+    four = gap_network(ng, inputs, T=40.0, vps=4)
+    _compare(four, one)
