@@ -1,0 +1,161 @@
+"""The model pipeline: model file -> NESTML front end -> spec -> sympy checks -> generated code.
+
+Expected values come from NEST 3.10 run in this session (GetDefaults) or from
+the model file itself; nothing is typed in from elsewhere.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nestgap.cli import main as cli_main
+from nestgap.codegen.cache import kernel_path
+from nestgap.codegen.generator import generate_python
+from nestgap.frontend.errors import ModelError
+from nestgap.frontend.loader import load_model
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "hh_psc_alpha_gap.nestml"
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_model(MODEL)
+
+
+def _edited(tmp_path, old, new, name="hh_psc_alpha_gap.nestml"):
+    text = MODEL.read_text()
+    assert old in text, f"{old!r} not in the model file"
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def test_spec_matches_nest_defaults(spec, nest):
+    """Every parameter and state variable NEST exposes exists with NEST's name and default."""
+    defaults = nest.GetDefaults("hh_psc_alpha_gap")
+    ours = {v.name: v for v in spec.parameters + spec.state}
+    from nestgap.codegen.cache import kernel_module
+    kernel = kernel_module(MODEL)
+    p = kernel.default_parameters()
+    for name, value in zip([v.name for v in spec.parameters], p):
+        assert value == defaults[name], name
+    import numpy as np
+    q = np.zeros((1, len(kernel.INTERNALS)))
+    kernel.compute_internals(p[None, :], q, 0.1, 1000.0, 100)
+    y, _, _ = kernel.initial_state(p, q[0])
+    for name, value in zip(kernel.ODE_STATE, y):
+        if name in defaults:
+            assert value == defaults[name], name  # bitwise: V_m and the gates at steady state
+    for name in ("V_m", "Act_m", "Inact_h", "Act_n", "Inact_p", "t_ref", "g_Na", "g_Kv1", "g_Kv3", "g_L",
+                 "C_m", "E_Na", "E_K", "E_L", "tau_syn_ex", "tau_syn_in", "I_e"):
+        assert name in ours
+    units = {v.name: v.unit for v in spec.parameters}
+    assert units["C_m"] == "pF" and units["g_Na"] == "nS" and units["t_ref"] == "ms" and units["I_e"] == "pA"
+
+
+def test_spec_contents(spec):
+    assert spec.ode_state == ("V_m", "Act_m", "Inact_h", "Act_n", "Inact_p", "DI_syn_ex", "I_syn_ex",
+                              "DI_syn_in", "I_syn_in")
+    assert [(p.name, p.qualifier) for p in spec.spike_ports] == [("exc_spikes", "excitatory"),
+                                                                  ("inh_spikes", "inhibitory")]
+    assert [p.name for p in spec.current_ports] == ["I_stim"]
+    assert spec.gap_junction.membrane_potential == "V_m" and spec.gap_junction.current_port == "I_gap"
+    assert spec.emits_spikes
+    assert "Mancilla" in spec.doc and "Hahne" in spec.doc
+
+
+@pytest.mark.parametrize("old, new, fragment", [
+    ("    equations:", "    equations::", "parsing"),                        # syntax error
+    ("(V_m - E_Na)\n", "(V_m - E_Nax)\n", "E_Nax"),                           # undefined name
+    ("tau_syn_ex ms = 0.2 ms", "tau_syn_ex mV = 0.2 ms", "type"),             # unit mismatch
+])
+def test_broken_model_file_one_clear_error(tmp_path, old, new, fragment, capsys):
+    path = _edited(tmp_path, old, new)
+    with pytest.raises(ModelError) as info:
+        load_model(path)
+    message = str(info.value)
+    first = message.splitlines()[0]
+    assert first.startswith(f"{path}:")
+    line, col = first[len(str(path)) + 1:].split(":")[:2]
+    assert line.isdigit() and col.isdigit()
+    assert fragment.lower() in message.lower()
+    # the command line prints it and exits non-zero, without a traceback
+    assert cli_main(["generate", str(path), "-o", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert str(path) in err and "Traceback" not in err
+
+
+def test_check_passes_with_report(capsys):
+    assert cli_main(["check", str(MODEL)]) == 0
+    out = capsys.readouterr().out
+    assert "4 of 4 checks passed" in out
+    for fact in ("dV_m/dt: identical", "Act_m(0)", "0 (steady state)", "V = 75.5", "V = -51.25",
+                 "V = 95", "V = -44", "limit 540"):
+        assert fact in out, fact
+
+
+def test_check_fails_on_edited_constant_naming_the_ode(tmp_path, capsys):
+    path = _edited(tmp_path, "/ 1 mV + 44) / 2.3))", "/ 1 mV + 44) / 2.4))")
+    assert cli_main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  (a)" in out
+    assert "dAct_n/dt: DIFFERS" in out
+    assert "2.4" in out and "2.3" in out
+    assert "dAct_m/dt: identical" in out
+
+
+def test_check_fails_when_gates_do_not_start_at_steady_state(tmp_path, capsys):
+    path = _edited(tmp_path, "Act_n real = steady_state(alpha_n(V_init), beta_n(V_init))",
+                   "Act_n real = steady_state(alpha_n(V_init), beta_m(V_init))")
+    assert cli_main(["check", str(path)]) == 1
+    assert "FAIL  (b)" in capsys.readouterr().out
+
+
+def test_generation_is_deterministic_and_has_header(tmp_path, spec):
+    first = generate_python(spec)
+    second = generate_python(load_model(MODEL))
+    assert first == second
+    assert cli_main(["generate", str(MODEL), "-o", str(tmp_path / "a")]) == 0
+    assert cli_main(["generate", str(MODEL), "-o", str(tmp_path / "b")]) == 0
+    a = (tmp_path / "a" / "hh_psc_alpha_gap.py").read_bytes()
+    assert a == (tmp_path / "b" / "hh_psc_alpha_gap.py").read_bytes()
+    header = a.decode().splitlines()[:5]
+    assert "hh_psc_alpha_gap.nestml" in header[0]
+    assert hashlib.sha256(MODEL.read_bytes()).hexdigest() in header[2]
+    compile(a, "generated", "exec")  # valid Python
+
+
+def test_generated_code_keeps_nest_operation_order(spec):
+    code = generate_python(spec)
+    for expression in ("40 * (V - 75.5) / (1 - math.exp(-(V - 75.5) / 13.5))",
+                       "1.2262 / math.exp(V / 42.248)",
+                       "(-(I_Na + I_K + I_L) + I_stim + I_e + I_syn_ex + I_syn_in + I_gap) / C_m",
+                       "g_Na * Act_m * Act_m * Act_m * Inact_h * (V_m - E_Na)"):
+        assert expression in code, expression
+
+
+def test_cache_regenerates_when_the_model_changes(tmp_path):
+    env = {**os.environ, "NESTGAP_CACHE_DIR": str(tmp_path / "cache")}
+    original = tmp_path / "hh_psc_alpha_gap.nestml"
+    original.write_text(MODEL.read_text())
+    before = kernel_path(original)
+    original.write_text(MODEL.read_text().replace("I_e pA = 0 pA", "I_e pA = 1 pA"))
+    assert kernel_path(original) != before
+    # a fresh cache entry is used without importing NESTML
+    script = ("import sys; from nestgap.codegen.cache import kernel_module; "
+              f"kernel_module({str(original)!r}); print('pynestml' in sys.modules)")
+    first = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    second = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.strip() == "True"    # generated: NESTML was needed
+    assert second.stdout.strip() == "False"  # cached: NESTML not imported
+
+
+def test_import_nestgap_does_not_import_nestml():
+    out = subprocess.run([sys.executable, "-c", "import sys, nestgap; print('pynestml' in sys.modules)"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
