@@ -428,29 +428,40 @@ def spike_ports(kernel, weights):
 
 
 class _Progress:
-    """print_time = True: simulated time, elapsed and remaining wall time on one line."""
+    """print_time = True: simulated time, elapsed and remaining wall time.
+
+    On a terminal one line is redrawn; otherwise (logs, CI) a line is printed
+    every 10 % of the run.
+    """
 
     def __init__(self, t_ms, start_steps, settings):
         self.total = settings.grid.steps(t_ms)
         self.start = start_steps
         self.settings = settings
         self.t0 = self.last = time.perf_counter()
+        self.tty = sys.stderr.isatty()
+        self.next_decile = 1
 
     def show(self, now_steps, force=False):
         now = time.perf_counter()
-        if not force and now - self.last < 0.2:
-            return
-        self.last = now
         done = now_steps - self.start
         fraction = done / self.total if self.total else 1.0
+        if self.tty and not force and now - self.last < 0.2:
+            return
+        if not self.tty and not force and fraction * 10 < self.next_decile:
+            return
+        self.last = now
+        self.next_decile = int(fraction * 10) + 1
         elapsed = now - self.t0
         remaining = elapsed / fraction - elapsed if fraction > 0 else float("nan")
-        bar = "#" * int(30 * fraction)
-        t = now_steps * self.settings.resolution
-        sys.stderr.write(f"\r[{bar:<30}] {100 * fraction:5.1f}%  {t:.1f} ms  elapsed {elapsed:.1f} s  "
-                         f"remaining {remaining:.1f} s ")
+        line = (f"[{'#' * int(30 * fraction):<30}] {100 * fraction:5.1f}%  {now_steps * self.settings.resolution:.1f} ms"
+                f"  elapsed {elapsed:.1f} s  remaining {remaining:.1f} s")
+        sys.stderr.write(f"\r{line} " if self.tty else line + "\n")
         sys.stderr.flush()
 
     def done(self):
-        self.show(self.start + self.total, force=True)
-        sys.stderr.write("\n")
+        if self.tty:
+            self.show(self.start + self.total, force=True)
+            sys.stderr.write("\n")
+        elif self.next_decile <= 10:
+            self.show(self.start + self.total, force=True)
