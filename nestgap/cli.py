@@ -16,6 +16,7 @@ from .exceptions import ToolchainError
 SUBCOMMANDS = {
     "check": ("nestgap.checks.command", "run the sympy checks on a model file"),
     "generate": ("nestgap.codegen.command", "generate the Python simulation code of a model file"),
+    "figure": ("nestgap.figures.command", "draw a figure (test-case-2 of Hahne et al. 2015)"),
     "build-nest-module": ("nestgap.nest_module.command",
                           "build a model file into a NEST extension module"),
 }
