@@ -113,7 +113,7 @@ def _numeric_initial_state(spec) -> dict:
     from ..codegen.python_printer import PythonPrinter
     from ..frontend import ir
 
-    env = {"math": math}
+    env = {"math": math, "_exp": math.exp}
     printer = PythonPrinter()
     for function in spec.functions:
         body = function.body

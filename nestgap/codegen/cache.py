@@ -25,7 +25,9 @@ _GENERATOR_SOURCES = [*sorted((Path(__file__).parent).glob("*.py")),
 @lru_cache(maxsize=None)
 def generator_fingerprint() -> str:
     """Hash of the code that turns model files into kernels (part of every cache key)."""
-    digest = hashlib.sha256()
+    from .libm import VARIANT
+
+    digest = hashlib.sha256(VARIANT.encode())
     for source in _GENERATOR_SOURCES:
         digest.update(source.name.encode())
         digest.update(source.read_bytes())

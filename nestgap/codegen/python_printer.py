@@ -11,9 +11,10 @@ import math
 
 from ..frontend import ir
 
-#: predefined NESTML functions -> Python (math module, C libm underneath)
+#: predefined NESTML functions -> Python (math module, C libm underneath; exp is glibc's,
+#: inlined, see nestgap.codegen.libm)
 FUNCTIONS = {
-    "exp": "math.exp", "ln": "math.log", "log10": "math.log10", "expm1": "math.expm1",
+    "exp": "_exp", "ln": "math.log", "log10": "math.log10", "expm1": "math.expm1",
     "sqrt": "math.sqrt", "pow": "math.pow", "abs": "abs", "sin": "math.sin", "cos": "math.cos",
     "tan": "math.tan", "sinh": "math.sinh", "cosh": "math.cosh", "tanh": "math.tanh",
     "erf": "math.erf", "erfc": "math.erfc", "min": "min", "max": "max",

@@ -1,0 +1,155 @@
+"""nestgap against NEST on the gallery network: wall time, peak memory, identical spikes.
+
+Each run happens in a fresh subprocess (so that peak RSS belongs to one simulator
+and one run) with the same thread count on both sides. The network is the
+deterministic gallery (validation/gallery.py: every random draw made by numpy),
+so both simulators do the same work and their spikes must be identical.
+
+    python benchmarks/gallery.py                       # gap weights 0, 0.3, 0.54, 0.7; 501 ms; 2 threads
+    python benchmarks/gallery.py --weights 0.3 --simtime 100
+    python benchmarks/gallery.py --scaling             # 500, 2000, 8000 neurons, 100 ms, cost per neuron-step
+
+Prints a markdown table; ``--append-results`` adds it to benchmarks/RESULTS.md.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def worker(simulator, weight, simtime, threads, n_neuron, out):
+    """One run in this process; writes spikes to ``out`` and prints a JSON record."""
+    t0 = time.perf_counter()
+    if simulator == "nest":
+        import nest
+        nest.verbosity = nest.VerbosityLevel.ERROR
+    else:
+        import nestgap as nest
+    t_import = time.perf_counter() - t0
+    sys.path.insert(0, str(ROOT))
+    from validation.gallery import build_deterministic, deterministic_inputs
+
+    inputs = deterministic_inputs(n_neuron=n_neuron, simtime=simtime)
+    t0 = time.perf_counter()
+    neurons, sr = build_deterministic(nest, inputs, gap_weight=weight, threads=threads)
+    if simulator == "nestgap":
+        nest.Simulate(0.05)  # first call loads (or compiles) the generated code: report it separately
+    t_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    nest.Simulate(simtime - (0.05 if simulator == "nestgap" else 0.0))
+    t_sim = time.perf_counter() - t0
+    events = sr.events
+    order = np.lexsort((events["senders"], events["times"]))
+    np.save(out, np.vstack([np.asarray(events["times"])[order], np.asarray(events["senders"])[order]]))
+    record = {"simulator": simulator, "weight": weight, "threads": threads, "n_neuron": n_neuron,
+              "simtime": simtime, "import_s": t_import, "build_s": t_build, "simulate_s": t_sim,
+              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+              "spikes": int(len(order))}
+    if simulator == "nestgap":
+        iterations = nest.GetKernelStatus("wfr_iterations")
+        record["mean_wfr_iterations"] = float(np.mean(iterations)) if iterations else 0.0
+    print(json.dumps(record))
+
+
+def run(simulator, weight, simtime, threads, n_neuron, folder):
+    out = Path(folder) / f"{simulator}_{weight}_{n_neuron}.npy"
+    result = subprocess.run([sys.executable, __file__, "--worker", simulator, str(weight), str(simtime),
+                             str(threads), str(n_neuron), str(out)], capture_output=True, text=True, cwd=ROOT)
+    if result.returncode != 0:
+        raise RuntimeError(f"{simulator} run failed:\n{result.stderr[-3000:]}")
+    record = json.loads(result.stdout.strip().splitlines()[-1])
+    record["spike_file"] = str(out)
+    return record
+
+
+def compare(weights, simtime, threads, n_neuron=500):
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for weight in weights:
+            ours = run("nestgap", weight, simtime, threads, n_neuron, folder)
+            theirs = run("nest", weight, simtime, threads, n_neuron, folder)
+            identical = np.array_equal(np.load(ours["spike_file"]), np.load(theirs["spike_file"]))
+            rows.append((weight, ours, theirs, identical))
+            print(_row(weight, ours, theirs, identical), flush=True)
+    return rows
+
+
+def _row(weight, ours, theirs, identical):
+    return (f"| {weight:g} | {theirs['simulate_s']:.1f} | {ours['simulate_s']:.1f} | "
+            f"**{ours['simulate_s'] / theirs['simulate_s']:.2f}** | {theirs['build_s']:.2f} | {ours['build_s']:.2f} | "
+            f"{theirs['peak_rss_mb']:.0f} | {ours['peak_rss_mb']:.0f} | "
+            f"{ours['peak_rss_mb'] / theirs['peak_rss_mb']:.2f} | {ours['spikes']} | "
+            f"{'yes' if identical else 'NO'} | {ours.get('mean_wfr_iterations', 0):.2f} |")
+
+
+HEADER = ("| gap (nS) | NEST simulate (s) | nestgap simulate (s) | nestgap/NEST time | NEST build (s) | "
+          "nestgap build (s) | NEST peak RSS (MB) | nestgap peak RSS (MB) | RSS ratio | spikes | identical | "
+          "WFR iterations/slice |\n|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+
+def scaling(threads, simtime=100.0, sizes=(500, 2000, 8000), weight=0.3):
+    """Cost per neuron-step (wall time x threads / (neurons x steps)) as the network grows."""
+    lines = ["| neurons | NEST (us per neuron-step) | nestgap (us per neuron-step) | nestgap/NEST | identical |",
+             "|---|---|---|---|---|"]
+    steps = simtime / 0.05
+    with tempfile.TemporaryDirectory() as folder:
+        for n in sizes:
+            ours = run("nestgap", weight, simtime, threads, n, folder)
+            theirs = run("nest", weight, simtime, threads, n, folder)
+            identical = np.array_equal(np.load(ours["spike_file"]), np.load(theirs["spike_file"]))
+            cost = [r["simulate_s"] * threads / (n * steps) * 1e6 for r in (theirs, ours)]
+            lines.append(f"| {n} | {cost[0]:.2f} | {cost[1]:.2f} | {cost[1] / cost[0]:.2f} | "
+                         f"{'yes' if identical else 'NO'} |")
+            print(lines[-1], flush=True)
+    return lines
+
+
+def describe_machine():
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor())
+    return (f"{cpu}, {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} "
+            f"GiB, Python {platform.python_version()}, {platform.platform()}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", nargs=6, metavar=("SIM", "WEIGHT", "T", "THREADS", "N", "OUT"))
+    parser.add_argument("--weights", default="0,0.3,0.54,0.7")
+    parser.add_argument("--simtime", type=float, default=501.0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--scaling", action="store_true")
+    parser.add_argument("--append-results", action="store_true")
+    args = parser.parse_args()
+    if args.worker:
+        simulator, weight, simtime, threads, n, out = args.worker
+        worker(simulator, float(weight), float(simtime), int(threads), int(n), out)
+        return
+    stamp = time.strftime("%Y-%m-%d %H:%M")
+    if args.scaling:
+        title = f"### Scaling, {stamp}: gap 0.3 nS, 100 ms, {args.threads} threads on both sides"
+        print(title)
+        lines = scaling(args.threads)
+    else:
+        weights = [float(w) for w in args.weights.split(",")]
+        title = (f"### Gallery network, {stamp}: {args.simtime:g} ms, {args.threads} threads on both sides")
+        print(title)
+        print(HEADER)
+        lines = [HEADER] + [_row(*r) for r in compare(weights, args.simtime, args.threads)]
+    if args.append_results:
+        with open(ROOT / "benchmarks" / "RESULTS.md", "a") as results:
+            results.write(f"\n{title}\n\nMachine: {describe_machine()}\n\n" + "\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""glibc's ``exp``, bit for bit, as inlinable numba code.
+
+NEST calls glibc's ``exp`` (C++ ``std::exp``), so nestgap must compute the very
+same doubles. Calling libm from compiled code costs a function call per
+``exp`` and keeps the compiler from interleaving the eight ``exp`` of the
+Hodgkin-Huxley rate functions with the rest of the right-hand side. This module
+re-implements the algorithm glibc >= 2.28 uses on x86-64 CPUs with FMA (the
+``__exp_fma`` variant; algorithm of ARM's optimized-routines, Szabolcs Nagy,
+2018: exp(x) = 2^(k/128) exp(r) with a 128-entry table and a degree-5
+polynomial), with the same operations, the same fused multiply-adds and the
+same constants, so that it rounds identically.
+
+Whether it really agrees with the libm of this machine is tested when the
+module is imported: on disagreement (another libm, a CPU without FMA) ``exp`` is
+plain ``math.exp`` (glibc's, called), which is always correct, only slower.
+Arguments outside the range of the fast path (|x| >= 512 or tiny) are handed
+to ``math.exp`` too.
+"""
+
+import math
+import struct
+
+import numpy as np
+
+from .jit import ENABLED, jit
+
+_N = 128  # table entries: 2^(i/128)
+INV_LN2_N = float.fromhex("0x1.71547652b82fep+7")      # N / ln 2
+NEG_LN2_HI_N = float.fromhex("-0x1.62e42fefa0000p-8")  # -ln 2 / N, high part
+NEG_LN2_LO_N = float.fromhex("-0x1.cf79abc9e3b3ap-47")  # -ln 2 / N, low part
+SHIFT = float.fromhex("0x1.8p52")                       # rounds to an integer when added
+C2 = float.fromhex("0x1.ffffffffffdbdp-2")              # polynomial for exp(r) - 1 - r
+C3 = float.fromhex("0x1.555555555543cp-3")
+C4 = float.fromhex("0x1.55555cf172b91p-5")
+C5 = float.fromhex("0x1.1111167a4d017p-7")
+
+
+def _table():
+    """2^(i/N) = scale * (1 + tail): ``scale`` the nearest double (stored as its bits minus
+    i << 45, so that adding k << 45 gives the bits of 2^(k/N)), ``tail`` a small double."""
+    import mpmath
+
+    mpmath.mp.prec = 200
+    tails, bits = np.zeros(_N), np.zeros(_N, np.uint64)
+    for i in range(_N):
+        exact = mpmath.power(2, mpmath.mpf(i) / _N)
+        scale = float(exact)
+        tails[i] = float((exact - scale) / scale)
+        bits[i] = (struct.unpack("<Q", struct.pack("<d", scale))[0] - (i << 45)) % 2 ** 64
+    return tails, bits
+
+
+TAILS, BITS = _table()
+
+if ENABLED:
+    import numba
+    from llvmlite import ir
+    from numba import types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def _fma(typingctx, a, b, c):
+        """a * b + c with one rounding (llvm.fma: the CPU's FMA instruction)."""
+        def codegen(context, builder, signature, args):
+            d = ir.DoubleType()
+            return builder.call(builder.module.declare_intrinsic("llvm.fma", [d], ir.FunctionType(d, [d, d, d])),
+                                args)
+        return types.float64(types.float64, types.float64, types.float64), codegen
+
+    @intrinsic
+    def _bits(typingctx, x):
+        """The IEEE bits of a double, as uint64."""
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.IntType(64))
+        return types.uint64(types.float64), codegen
+
+    @intrinsic
+    def _double(typingctx, x):
+        """The double with these IEEE bits."""
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.DoubleType())
+        return types.float64(types.uint64), codegen
+
+    _U52, _MASK, _TINY, _RANGE = numba.uint64(52), numba.uint64(0x7ff), numba.uint64(0x3c9), numba.uint64(0x3f)
+    _I, _U45 = numba.uint64(_N - 1), numba.uint64(45)
+
+    @jit(inline="always")
+    def fast_exp(x):
+        """glibc's exp(x), same operations in the same order (see the module docstring)."""
+        if ((_bits(x) >> _U52) & _MASK) - _TINY >= _RANGE:  # |x| < 2^-54 or |x| >= 512, inf, nan
+            return math.exp(x)
+        z = _fma(x, INV_LN2_N, SHIFT)          # k = round(x N / ln 2), in the low bits of z
+        k = _bits(z)
+        kd = z - SHIFT
+        r = _fma(kd, NEG_LN2_HI_N, x)          # r = x - k ln 2 / N, in two parts
+        r = _fma(kd, NEG_LN2_LO_N, r)
+        i = k & _I
+        c23 = _fma(r, C3, C2)
+        tail_r = r + TAILS[i]
+        scale_bits = BITS[i] + (k << _U45)
+        r2 = r * r
+        c45 = _fma(r, C5, C4)
+        tmp = _fma(c23, r2, tail_r)
+        tmp = _fma(r2 * r2, c45, tmp)
+        scale = _double(scale_bits)
+        return _fma(scale, tmp, scale)         # scale * (1 + tail + exp(r) - 1)
+
+    @jit
+    def _differences(xs):
+        n = 0
+        for x in xs:
+            a, b = fast_exp(x), math.exp(x)
+            if a != b and not (a != a and b != b):
+                n += 1
+        return n
+
+    def _agrees_with_libm() -> bool:
+        rng = np.random.default_rng(20181001)
+        samples = np.concatenate([rng.uniform(-100.0, 100.0, 400_000), rng.uniform(-750.0, 720.0, 100_000),
+                                  rng.uniform(-1e-6, 1e-6, 20_000), rng.standard_normal(80_000),
+                                  np.array([0.0, -0.0, 1.0, -1.0, 512.0, -512.0, 709.78, -745.2, 1e-300,
+                                            math.inf, -math.inf, math.nan])])
+        return _differences(samples) == 0
+
+    @jit(inline="always")
+    def libm_exp(x):
+        return math.exp(x)
+
+    EXACT = _agrees_with_libm()
+    exp = fast_exp if EXACT else libm_exp
+else:
+    EXACT = False
+    exp = math.exp
+
+#: part of the cache key of generated code: which exp it was compiled with
+VARIANT = "fast-exp" if EXACT else "libm-exp"
