@@ -18,6 +18,7 @@ from .pynest.api import (CopyModel, Connect, Create, GetConnections, GetDefaults
 from .pynest.node_collection import NodeCollection
 from .pynest.synapse_collection import SynapseCollection
 from .simulation.engine import WFRWarning
+from .simulation.settings import SETTABLE as _SETTABLE
 
 __version__ = "0.1.0"
 
@@ -28,12 +29,18 @@ __all__ = ["CopyModel", "Connect", "Create", "GetConnections", "GetDefaults", "G
 
 
 class _KernelAttributes(types.ModuleType):
-    """Kernel status entries as module attributes, as in PyNEST (``nest.resolution``)."""
+    """Kernel status entries as module attributes, as in PyNEST (``nest.resolution``).
+
+    As PyNEST's module, this one is frozen: besides the settable kernel
+    attributes (and ``verbosity``) nothing can be assigned to it.
+    """
 
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
         status = GetKernelStatus()
+        if name == "kernel_status":
+            return status
         if name in status:
             return status[name]
         raise AttributeError(f"module 'nestgap' has no attribute '{name}'")
@@ -43,12 +50,12 @@ class _KernelAttributes(types.ModuleType):
             SetKernelStatus({name: value})
         elif name == "verbosity":
             set_verbosity(value)
+        elif isinstance(value, types.ModuleType) or name.startswith("__"):
+            super().__setattr__(name, value)  # the import machinery adds submodules
+        elif name in GetKernelStatus():
+            raise AttributeError(f"`{name}` is a read only kernel attribute.")
         else:
-            super().__setattr__(name, value)
+            raise AttributeError(f"Cannot set attribute '{name}' on module 'nestgap'")
 
-
-_SETTABLE = {"resolution", "tics_per_ms", "total_num_virtual_procs", "local_num_threads", "rng_seed",
-             "print_time", "use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations",
-             "wfr_interpolation_order", "biological_time", "min_delay", "max_delay"}
 
 sys.modules[__name__].__class__ = _KernelAttributes

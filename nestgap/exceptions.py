@@ -8,6 +8,7 @@ message always says what was wrong: NEST leaves some kernel messages empty and
 only logs the explanation.
 """
 
+import numbers
 import types
 
 
@@ -23,6 +24,10 @@ class BadParameter(KernelException):
     """A function argument is invalid."""
 
 
+class BadParameterValue(KernelException):
+    """A function argument has an invalid value (e.g. Create with n = 0)."""
+
+
 class BadProperty(KernelException):
     """A status, default or kernel entry has an invalid value."""
 
@@ -35,6 +40,10 @@ class IllegalConnection(KernelException):
     """The connection cannot be created between these nodes."""
 
 
+class NewModelNameExists(KernelException):
+    """CopyModel: a model of the new name exists already."""
+
+
 class NotImplemented(KernelException):  # noqa: A001 -- NEST's name
     """The requested combination is not supported."""
 
@@ -45,6 +54,10 @@ class TypeMismatch(KernelException):
 
 class UnaccessedDictionaryEntry(KernelException):
     """A dictionary entry was not used by the receiving object."""
+
+
+class UnknownComponent(KernelException):
+    """GetDefaults: no model (node or synapse) of this name exists."""
 
 
 class UnknownModelName(KernelException):
@@ -63,12 +76,26 @@ class UnknownSynapseType(KernelException):
     """No synapse model of this name exists."""
 
 
-_ALL = (KernelException, BadDelay, BadParameter, BadProperty, DimensionMismatch,
-        IllegalConnection, NotImplemented, TypeMismatch, UnaccessedDictionaryEntry,
-        UnknownModelName, UnknownNode, UnknownReceptorType, UnknownSynapseType)
+_ALL = (KernelException, BadDelay, BadParameter, BadParameterValue, BadProperty, DimensionMismatch,
+        IllegalConnection, NewModelNameExists, NotImplemented, TypeMismatch, UnaccessedDictionaryEntry,
+        UnknownComponent, UnknownModelName, UnknownNode, UnknownReceptorType, UnknownSynapseType)
 
 for _cls in _ALL:  # print as NESTErrors.<Name>, as PyNEST does
     _cls.__module__ = "NESTErrors"
+
+
+def bad_delay(delay_ms: float, text: str) -> BadDelay:
+    """NEST's BadDelay: "Delay value <delay in ms> is invalid: <text>" (printed as C++ prints a double)."""
+    return BadDelay(f"Delay value {delay_ms:g} is invalid: {text}")
+
+
+def type_mismatch(key: str, value, expected: str) -> TypeMismatch:
+    """NEST's error for a dictionary entry of the wrong type; ``expected`` is "long", "double" or "bool"."""
+    kinds = ((bool, "bool"), (numbers.Integral, "long"), (numbers.Real, "double"), (str, "std::string"))
+    given = next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)
+    return TypeMismatch(f"Expected datatype: Failed to cast '{key}' from {given} to type {expected}"
+                        + ("." if expected == "double" else ""))
+
 
 #: The namespace PyNEST exposes as ``nest.NESTErrors``.
 NESTErrors = types.SimpleNamespace(**{cls.__name__: cls for cls in _ALL})

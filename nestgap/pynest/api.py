@@ -5,11 +5,13 @@ script runs after ``import nestgap as nest``.
 """
 
 import enum
+import numbers
 
 import numpy as np
 
-from ..exceptions import BadProperty, KernelException, UnknownModelName
-from .node_collection import NodeCollection, _kernel
+from ..exceptions import KernelException, UnknownComponent, UnknownModelName
+from ..simulation.settings import SETTABLE
+from .node_collection import NodeCollection, _kernel, to_json
 from .synapse_collection import SynapseCollection
 
 __all__ = ["ResetKernel", "SetKernelStatus", "GetKernelStatus", "set", "get", "Create", "Connect",
@@ -23,6 +25,13 @@ def ResetKernel():
 
 
 def SetKernelStatus(params: dict):
+    """Set kernel attributes; unknown or read-only names are a ValueError (PyNEST's check)."""
+    for key in params:
+        if key not in SETTABLE:
+            if key in _kernel().get_status():
+                raise ValueError(f"`{key}` is a readonly kernel parameter")
+            raise ValueError(f"`{key}` is not a valid kernel parameter, valid parameters are: "
+                             + ", ".join(f"'{k}'" for k in sorted(SETTABLE)))
     _kernel().set_status(dict(params))
 
 
@@ -32,6 +41,7 @@ def set(**params):
 
 
 def GetKernelStatus(keys=None):
+    """All kernel attributes (a dict), one (its value) or a list of them (a tuple)."""
     status = _kernel().get_status()
     if keys is None:
         return status
@@ -40,8 +50,11 @@ def GetKernelStatus(keys=None):
     return tuple(_kernel_entry(status, k) for k in keys)
 
 
-def get(key):
-    return GetKernelStatus(key)
+def get(*keys):
+    """``nest.get()``, ``nest.get('resolution')``, ``nest.get('resolution', 'min_delay')``."""
+    if not keys:
+        return GetKernelStatus()
+    return GetKernelStatus(keys[0] if len(keys) == 1 else keys)
 
 
 def _kernel_entry(status, key):
@@ -52,49 +65,56 @@ def _kernel_entry(status, key):
 
 def Create(model: str, n: int = 1, params=None, positions=None):
     """Create ``n`` nodes of ``model``; ``params`` a dict (scalars, arrays, random parameters) or a list
-    of dicts, one per node."""
+    of dicts, one per node. If ``params`` are refused, the nodes exist nevertheless (as in NEST)."""
     if positions is not None:
         raise KernelException("Spatial networks (positions) are not supported by nestgap.")
     if not isinstance(model, str):
         raise TypeError("Create: the model must be given by its name")
+    if not isinstance(n, numbers.Real) or int(n) != n:
+        raise TypeError("n must have an integer value")
     if isinstance(params, (list, tuple)) and len(params) != n:
-        raise BadProperty(f"Create: {len(params)} parameter dictionaries for {n} nodes.")
-    return NodeCollection._from_ids(_kernel().create(model, n, params))
+        raise TypeError("list of params must have one dictionary per node")
+    return NodeCollection._from_ids(_kernel().create(model, int(n), params))
 
 
 def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=False):
     """Connect two NodeCollections by a connection rule (default all_to_all) with a synapse model.
 
     As in PyNEST, ``pre`` and ``post`` may also be arrays of node ids: with
-    unique ids they act as NodeCollections; with repeated ids (rule
-    one_to_one) every pair pre[i] -> post[i] is connected ("connect arrays").
+    unique ids and a rule other than one_to_one they become NodeCollections
+    (so they must be sorted); with rule one_to_one, or repeated ids, every
+    pair pre[i] -> post[i] is connected ("connect arrays"; weights and delays
+    then are arrays with one value per pair).
     """
     rule = conn_spec.get("rule", "all_to_all") if isinstance(conn_spec, dict) else (conn_spec or "all_to_all")
     arrays = False
-    ids = []
-    for name, nodes in (("pre", pre), ("post", post)):
-        if isinstance(nodes, NodeCollection):
-            ids.append(nodes._ids)
+    nodes = [pre, post]
+    for k, name in enumerate(("pre", "post")):
+        if isinstance(nodes[k], NodeCollection):
             continue
-        values = np.asarray(nodes)
-        if values.ndim != 1 or not issubclass(values.dtype.type, np.integer):
-            raise TypeError(f"Connect: '{name}' must be a NodeCollection or a 1-dimensional array of "
-                            "integer node IDs.")
-        if rule != "one_to_one" and len(np.unique(values)) == len(values):
-            ids.append(NodeCollection(np.sort(values))._ids)
+        if rule != "one_to_one" and len(np.unique(nodes[k])) == len(nodes[k]):
+            nodes[k] = NodeCollection(nodes[k])
         else:
             arrays = True
-            ids.append(values.astype(np.int64))
     if arrays:
-        if len(ids[0]) != len(ids[1]):
+        pre, post = (np.asarray(x) for x in nodes)
+        if len(pre) != len(post):
             raise ValueError("If 'pre' or 'post' contain non-unique IDs, then they must have the same length.")
+        for name, ids in (("pre", pre), ("post", post)):
+            if not issubclass(ids.dtype.type, np.integer):
+                raise TypeError(f"'{name}' node IDs must be integers.")
+        if pre.ndim != 1 or post.ndim != 1:
+            raise ValueError("Sources and targets must be 1-dimensional arrays")
+        if rule != "one_to_one":
+            raise ValueError("When connecting two arrays with non-unique IDs, `conn_spec` must be 'one_to_one'.")
         if return_synapsecollection:
             raise ValueError("SynapseCollection cannot be returned when connecting two arrays of node IDs")
-        _kernel().connect_arrays(ids[0], ids[1], syn_spec)
+        _kernel().connect_arrays(pre.astype(np.int64), post.astype(np.int64), syn_spec)
         return None
-    first, last = _kernel().connect(ids[0], ids[1], conn_spec, syn_spec, same_collection=pre is post)
+    pre, post = nodes
+    _kernel().connect(pre._ids, post._ids, conn_spec, syn_spec, same_collection=pre is post)
     if return_synapsecollection:
-        return SynapseCollection(np.arange(first, last))
+        return GetConnections(pre, post)
     return None
 
 
@@ -103,27 +123,31 @@ def Simulate(t: float):
     _kernel().simulate(t)
 
 
-def GetStatus(nodes, keys=None, output=""):
-    """PyNEST's GetStatus: a tuple of dicts (or of values, for a key) per node or connection."""
-    if isinstance(nodes, SynapseCollection):
-        result = [c.get(keys) if keys is not None else c.get() for c in nodes]
-        return tuple(result)
-    if not isinstance(nodes, NodeCollection):
-        raise TypeError("GetStatus: nodes must be a NodeCollection or SynapseCollection")
-    if keys is None:
-        return tuple(_kernel().node_status(nodes._ids))
-    if isinstance(keys, str):
-        return tuple(s[keys] for s in _kernel().node_status(nodes._ids, [keys]))
-    return tuple(tuple(s[k] for k in keys) for s in _kernel().node_status(nodes._ids, list(keys)))
+def GetStatus(nodes_or_conns, keys=None, output=""):
+    """PyNEST's GetStatus: per node or connection a dict (no keys), a value (one key) or a tuple."""
+    if not isinstance(nodes_or_conns, (NodeCollection, SynapseCollection)):
+        raise AttributeError(f"'{type(nodes_or_conns).__name__}' object has no attribute 'get'")
+    n = len(nodes_or_conns)
+    if n == 0:
+        return "[]" if output == "json" else ()
+    if keys:
+        result = nodes_or_conns.get(keys)
+        if isinstance(keys, str):
+            result = (result,) if n == 1 else result
+        else:
+            result = (tuple(result.values()),) if n == 1 else tuple(zip(*result.values()))
+    else:
+        result = nodes_or_conns.get()
+        result = (result,) if n == 1 else tuple({k: v[j] for k, v in result.items()} for j in range(n))
+    return to_json(result) if output == "json" else result
 
 
-def SetStatus(nodes, params, val=None):
-    if val is not None:
-        params = {params: val}
-    nodes.set(params) if isinstance(params, dict) else _kernel().set_node_status(nodes._ids, params)
+def SetStatus(nodes_or_conns, params, val=None):
+    nodes_or_conns.set(params if val is None else {params: val})
 
 
 def GetDefaults(model: str, keys=None, output=""):
+    """The defaults of a model: all (a dict), one (its value) or a list of keys (a list)."""
     net = _kernel().network
     if model in net.synapse_models:
         status = net.synapse_models[model].status()
@@ -133,25 +157,29 @@ def GetDefaults(model: str, keys=None, output=""):
         status = cls(0, net.device_defaults.get(model, {})).status()
         status["model"] = model
         status.pop("global_id")
+    elif net.is_neuron_model(model):
+        neuron = net.neuron_model(model)
+        status = neuron.defaults()
+        status.update(node_uses_wfr=neuron.supports_gap_junctions, frozen=False, global_id=0, local=True,
+                      t_spike=-1.0, thread=-1, vp=-1)
     else:
-        status = net.neuron_model(model).defaults()
-    if keys is None:
-        return status
+        raise UnknownComponent(f"{model} is not a known component.")
     if isinstance(keys, str):
-        return status[keys]
-    return tuple(status[k] for k in keys)
+        result = status[keys]
+    elif keys is not None:
+        result = [status[k] for k in keys]
+    else:
+        result = status
+    return to_json(result) if output == "json" else result
 
 
 def SetDefaults(model: str, params, val=None):
     if val is not None:
         params = {params: val}
     net = _kernel().network
-    if model in net.synapse_models:
-        net.synapse_models[model].set_defaults(params)
-    elif net.device_class(model) is not None:
-        net.set_device_defaults(model, params)
-    else:
-        net.neuron_model(model).set_defaults(params)
+    if model not in net.synapse_models and not net.is_neuron_model(model) and net.device_class(model) is None:
+        raise UnknownComponent(f"{model} is not a known component.")
+    net.set_defaults(model, params)
 
 
 def CopyModel(existing: str, new: str, params=None):
@@ -163,6 +191,8 @@ def CopyModel(existing: str, new: str, params=None):
 
 def Models(mtype="all", sel=None):
     """Names of the available models ('nodes', 'synapses' or 'all'), optionally containing ``sel``."""
+    if mtype not in ("all", "nodes", "synapses"):
+        raise ValueError("mtype has to be one of 'all', 'nodes', or 'synapses'")
     net = _kernel().network
     names = []
     if mtype in ("all", "nodes"):
@@ -173,9 +203,13 @@ def Models(mtype="all", sel=None):
 
 
 def GetConnections(source=None, target=None, synapse_model=None, synapse_label=None):
-    kernel = _kernel()
-    indices = kernel.connection_indices(None if source is None else source._ids,
-                                        None if target is None else target._ids, synapse_model)
+    """The connections from ``source`` to ``target`` (NodeCollections) of ``synapse_model``, in
+    NEST's order (by synapse model, then source)."""
+    for name, nodes in (("source", source), ("target", target)):
+        if nodes is not None and not isinstance(nodes, NodeCollection):
+            raise TypeError(f"{name} must be NodeCollection.")
+    indices = _kernel().connection_indices(None if source is None else source._ids,
+                                           None if target is None else target._ids, synapse_model)
     return SynapseCollection(indices)
 
 

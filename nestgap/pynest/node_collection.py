@@ -1,20 +1,27 @@
 """PyNEST's NodeCollection: an ordered set of node ids with status access."""
 
+import json
+import numbers
+
 import numpy as np
 
-from ..exceptions import BadProperty, UnknownNode
+from ..exceptions import BadParameter, BadProperty, UnknownNode
 
 
 class NodeCollection:
-    """Node ids (1-based, ascending, unique) with PyNEST's indexing and status access.
+    """Node ids (1-based, ascending, unique) with PyNEST 3.10's indexing and status access.
 
     ``NodeCollection([3, 5])`` builds one from existing ids. ``nc.V_m`` and
     ``nc.get('V_m')`` return a tuple (a single value for a single node);
     ``nc.V_m = x`` sets a scalar for all, a sequence element-wise or a random
-    parameter drawn per node.
+    parameter drawn per node. Slicing follows NEST, not Python: bounds outside
+    the collection raise IndexError, an empty slice raises BadParameter, and
+    a collection sliced with a step cannot be sliced or joined again.
     """
 
     def __init__(self, node_ids=None):
+        if isinstance(node_ids, NodeCollection):
+            raise TypeError("an integer is required")
         ids = np.asarray([] if node_ids is None else node_ids, dtype=np.int64).ravel()
         if len(ids):
             if np.any(np.diff(ids) < 0):
@@ -24,13 +31,16 @@ class NodeCollection:
             size = _kernel().network.size
             if ids[0] < 1 or ids[-1] > size:
                 bad = ids[0] if ids[0] < 1 else ids[-1]
-                raise UnknownNode(f"Node with id {bad} does not exist (the network has {size} nodes).")
+                raise UnknownNode(f"Node with id {bad} does not exist. The network has {size} nodes.")
         object.__setattr__(self, "_ids", ids)
+        object.__setattr__(self, "_step", 1)
 
     @classmethod
-    def _from_ids(cls, ids):
+    def _from_ids(cls, ids, step=1):
+        """A collection of known-valid ids; ``step`` > 1 marks NEST's "sliced composite"."""
         nc = cls.__new__(cls)
         object.__setattr__(nc, "_ids", np.asarray(ids, np.int64))
+        object.__setattr__(nc, "_step", step)
         return nc
 
     # -- container protocol ---------------------------------------------------------
@@ -41,50 +51,106 @@ class NodeCollection:
         for node_id in self._ids:
             yield NodeCollection._from_ids([node_id])
 
+    def __array__(self, dtype=None, copy=None):
+        return np.array(self._ids, dtype=dtype)
+
     def __getitem__(self, key):
+        if isinstance(key, slice):
+            return self._slice(key)
         if isinstance(key, (int, np.integer)):
             if not -len(self) <= key < len(self):
                 raise IndexError("index value outside of the NodeCollection")
             return NodeCollection._from_ids([self._ids[key]])
-        if isinstance(key, slice):
-            if key.step is not None and key.step <= 0:
-                raise IndexError("slicing step for NodeCollection must be strictly positive")
-            return NodeCollection._from_ids(self._ids[key])
         if isinstance(key, (list, tuple, np.ndarray)):
-            key = np.asarray(key)
-            if key.dtype == bool:
-                return NodeCollection._from_ids(self._ids[key])
-            if np.any(np.diff(key) <= 0):
-                raise IndexError("Indices must be unique and sorted in ascending order")
-            return NodeCollection._from_ids(self._ids[key])
-        raise IndexError(f"NodeCollection cannot be indexed with {type(key).__name__}")
+            return self._take(key)
+        raise IndexError("only integers, slices, lists, tuples, and numpy arrays are valid indices")
 
-    def __contains__(self, node):
-        ids = node._ids if isinstance(node, NodeCollection) else [node]
-        return bool(np.all(np.isin(ids, self._ids)))
+    def _slice(self, key):
+        """NEST's slicing: positions must lie inside; stop 0 means the end; start < stop."""
+        if self._step > 1:
+            raise BadProperty("Cannot slice a sliced composite NodeCollection.")
+        n = len(self)
+        start, stop, step = key.start, key.stop, 1 if key.step is None else key.step
+        if start is not None and not -n <= start < n:
+            raise IndexError("slice start value outside of the NodeCollection")
+        if stop is not None and not -n < stop <= n:
+            raise IndexError("slice stop value outside of the NodeCollection")
+        if step < 1:
+            raise IndexError("slicing step for NodeCollection must be strictly positive")
+        first = 0 if start is None else start % n
+        end = n if stop is None or stop == 0 else stop % n or n
+        if first >= end:
+            raise BadParameter("start < stop required.")
+        return NodeCollection._from_ids(self._ids[first:end:step], step if end - first > 1 else 1)
+
+    def _take(self, key):
+        """Indexing with a list/array of positions (ascending, unique) or of booleans (a mask)."""
+        key = np.asarray(key)
+        if not len(key):
+            return NodeCollection._from_ids([])
+        if key.ndim != 1:
+            raise TypeError("NumPy indices must one-dimensional")
+        if key.dtype == bool:
+            if len(key) != len(self):
+                raise IndexError("Bool index array must be the same length as NodeCollection")
+            return NodeCollection._from_ids(self._ids[key])
+        if not np.issubdtype(key.dtype, np.integer):
+            raise TypeError("Indices must be integers or bools")
+        if len(np.unique(key)) != len(key):
+            raise ValueError("All node IDs in a NodeCollection have to be unique")
+        if np.any(np.diff(key) < 0):
+            raise BadProperty("Indices must be sorted in ascending order")
+        if np.any(key >= len(self)):
+            raise IndexError(f"pos {int(key[key >= len(self)][0])} points outside of the NodeCollection")
+        return NodeCollection._from_ids(self._ids[key])
+
+    def __contains__(self, node_id):
+        if not isinstance(node_id, numbers.Real) or isinstance(node_id, bool):
+            raise TypeError("an integer is required")
+        return bool(np.any(self._ids == node_id))
 
     def __add__(self, other):
         if not isinstance(other, NodeCollection):
-            return NotImplemented
+            raise TypeError(f"Cannot add object of type '{type(other).__name__}' to 'NodeCollection'")
+        if self._step > 1 or other._step > 1:
+            raise BadProperty("Cannot add NodeCollection to a sliced composite.")
         if np.intersect1d(self._ids, other._ids).size:
-            raise BadProperty("Can only join NodeCollections that do not overlap.")
+            raise BadProperty("Cannot join overlapping NodeCollections.")
         return NodeCollection._from_ids(np.sort(np.concatenate([self._ids, other._ids])))
 
-    def __eq__(self, other):
-        return isinstance(other, NodeCollection) and np.array_equal(self._ids, other._ids)
+    def __radd__(self, other):
+        if other == 0:  # sum([...]) starts with 0
+            return self
+        raise TypeError(f"Cannot add object of type '{type(other).__name__}' to 'NodeCollection'")
 
-    def __hash__(self):
-        return hash(tuple(self._ids))
+    def __eq__(self, other):
+        if not isinstance(other, NodeCollection):
+            raise NotImplementedError(f"Cannot compare NodeCollection to {type(other).__name__}")
+        return np.array_equal(self._ids, other._ids)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = None  # mutable status, as in PyNEST: not hashable
+
+    def __bool__(self):
+        return len(self) > 0
 
     def __repr__(self):
         if not len(self):
             return "NodeCollection(<empty>)"
-        return f"NodeCollection(metadata=None, model={self._models()}, size={len(self)}, " \
-               f"first={self._ids[0]}, last={self._ids[-1]})"
+        models = _kernel().network.model_names_of(self._ids)
+        if self._step > 1:
+            parts = [_part(models[0], len(self), self._ids[0], self._ids[-1], self._step)]
+        else:
+            breaks = np.flatnonzero((np.diff(self._ids) != 1) | (models[1:] != models[:-1])) + 1
+            parts = [_part(models[a], b - a, self._ids[a], self._ids[b - 1])
+                     for a, b in zip(np.r_[0, breaks], np.r_[breaks, len(self)])]
+        if len(parts) == 1 and self._step == 1:
+            return f"NodeCollection(metadata=None, {parts[0]})"
+        return "NodeCollection(metadata=None,\n               " + ";\n               ".join(parts) + ")"
 
-    def _models(self):
-        names = sorted({s["model"] for s in _kernel().node_status(self._ids[:1], ["model"])})
-        return ",".join(names)
+    __str__ = __repr__
 
     def tolist(self):
         return [int(i) for i in self._ids]
@@ -92,7 +158,7 @@ class NodeCollection:
     def index(self, node_id):
         hits = np.nonzero(self._ids == node_id)[0]
         if not len(hits):
-            raise ValueError(f"{node_id} is not in the NodeCollection")
+            raise ValueError(f"{node_id} is not in NodeCollection")
         return int(hits[0])
 
     @property
@@ -101,26 +167,38 @@ class NodeCollection:
 
     # -- status -------------------------------------------------------------------------
     def get(self, *keys, output=""):
+        """Status entries: all (a dict), one key (a value or tuple), or a list of keys (a dict).
+
+        For several nodes, a node without an entry that other nodes have gives None.
+        """
+        if not len(self):
+            raise ValueError("Cannot get parameter of empty NodeCollection")
         kernel = _kernel()
         if not keys:
             statuses = kernel.node_status(self._ids)
             if len(self) == 1:
-                return statuses[0]
-            common = set.intersection(*(set(s) for s in statuses)) if statuses else set()
-            return {k: tuple(s[k] for s in statuses) for k in sorted(common)}
-        if len(keys) == 1 and isinstance(keys[0], (list, tuple)):
-            return {k: self.get(k) for k in keys[0]}
-        if len(keys) > 1:
-            return {k: self.get(k) for k in keys}
-        key = keys[0]
-        return self._one(kernel.node_values(self._ids, key))
+                result = statuses[0]
+            else:
+                names = sorted(set().union(*statuses))
+                result = {k: tuple(s.get(k) for s in statuses) for k in names}
+        elif len(keys) == 1 and isinstance(keys[0], (list, tuple)):
+            result = {k: self.get(k) for k in keys[0]}
+        elif len(keys) > 1:
+            result = {k: self.get(k) for k in keys}
+        else:
+            result = self._one(kernel.node_values(self._ids, keys[0]))
+        return to_json(result) if output == "json" else result
 
     def set(self, params=None, **kwargs):
+        """Set status entries: a dict (scalars, per-node sequences, random parameters), a list
+        with one dict per node, or keyword arguments."""
+        if kwargs and params is not None:
+            raise TypeError("must either provide params or kwargs, but not both.")
+        params = kwargs or params
         if params is None:
-            params = kwargs
-        elif kwargs:
-            raise TypeError("set() takes a dict or keyword arguments, not both")
-        _kernel().set_node_status(self._ids, params)
+            raise TypeError("set() needs a dict, a list of dicts or keyword arguments")
+        if len(self):
+            _kernel().set_node_status(self._ids, params)
 
     def _one(self, values):
         return values[0] if len(self) == 1 else tuple(values)
@@ -135,6 +213,26 @@ class NodeCollection:
             object.__setattr__(self, name, value)
         else:
             self.set({name: value})
+
+
+def _part(model, size, first, last, step=1):
+    text = f"model={model}, size={size}, first={first}"
+    if size > 1:
+        text += f", last={last}"
+    return text + (f", step={step}" if step > 1 else "")
+
+
+def to_json(value) -> str:
+    """PyNEST's output="json": numpy arrays and tuples as lists."""
+    def convert(v):
+        if isinstance(v, np.ndarray):
+            return v.tolist()
+        if isinstance(v, np.generic):
+            return v.item()
+        if isinstance(v, NodeCollection):
+            return v.tolist()
+        raise TypeError(f"{type(v).__name__} is not JSON serializable")
+    return json.dumps(value, default=convert)
 
 
 def _kernel():

@@ -2,15 +2,24 @@
 
 import numpy as np
 
-from ..exceptions import BadProperty
-from .node_collection import _kernel
+from .node_collection import _kernel, to_json
+
+_KEYS = ("delay", "port", "receptor", "sizeof", "source", "synapse_id", "synapse_model", "target",
+         "target_thread", "weight")
 
 
 class SynapseCollection:
-    """Connections selected by GetConnections (indices into the connection table)."""
+    """Connections selected by GetConnections (indices into the connection table, in NEST's order).
+
+    ``get('weight')`` gives a list (a single value for one connection);
+    ``set(weight=...)`` and ``sc.weight = ...`` take a number, a sequence
+    with one value per connection or a random parameter; 'delay' (ms) can be
+    set too, for models that have a delay.
+    """
 
     def __init__(self, indices):
-        self._indices = np.asarray(indices, np.int64)
+        object.__setattr__(self, "_indices", np.asarray(indices, np.int64))
+        object.__setattr__(self, "print_full", False)  # str() shows every connection
 
     def __len__(self):
         return len(self._indices)
@@ -22,55 +31,106 @@ class SynapseCollection:
     def __getitem__(self, key):
         return SynapseCollection(np.atleast_1d(self._indices[key]))
 
-    def __repr__(self):
-        return f"SynapseCollection of {len(self)} connections"
+    def __eq__(self, other):
+        return isinstance(other, SynapseCollection) and np.array_equal(self._indices, other._indices)
 
-    def _columns(self):
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = None
+
+    def __str__(self):
+        """NEST's table of source, target, synapse model, weight and delay; from 35 connections on
+        only the first and last 15 rows, unless ``print_full`` is set."""
+        if not len(self):
+            return "The synapse collection does not contain any connections."
+        c = {k: v if len(self) > 1 else [v]
+             for k, v in self.get(["source", "target", "synapse_model", "weight", "delay"]).items()}
+        width = max(15, *(len(m) for m in c["synapse_model"]))
+        rows = [f"{s:>7} {t:>8} {m:>{width}} {w:>#8.4g} {d:>#7.4g}"
+                for s, t, m, w, d in zip(c["source"], c["target"], c["synapse_model"], c["weight"], c["delay"])]
+        if len(rows) >= 35 and not self.print_full:
+            dots = "\u22ee "
+            rows = rows[:15] + [f"{dots:>7} {dots:>8} {dots:>{width}} {dots:>8} {dots:>7}"] + rows[-15:]
+        header = f"{'source':^8} {'target':^8} {'synapse model':^{width}} {'weight':^8} {'delay':^7}"
+        rule = " ".join("-" * n for n in (8, 8, width, 8, 7))
+        return "\n".join([header, rule, *rows])
+
+    __repr__ = __str__
+
+    def _column(self, key):
         kernel = _kernel()
-        source, target, weight, delay, syn_id = kernel.network.connections.arrays()
-        names = {m.syn_id: m.name for m in kernel.network.synapse_models.values()}
-        gap = {m.syn_id for m in kernel.network.synapse_models.values() if m.kind == "gap"}
+        net = kernel.network
+        source, target, weight, delay, syn_id = net.connections.arrays()
         i = self._indices
-        delays_ms = kernel.settings.grid.ms(delay[i])
-        delays_ms = np.where(np.isin(syn_id[i], list(gap)), 1.0, delays_ms)  # NEST reports 1.0
-        return {"source": [int(v) for v in source[i]], "target": [int(v) for v in target[i]],
-                "weight": [float(v) for v in weight[i]], "delay": [float(v) for v in delays_ms],
-                "synapse_model": [names[int(v)] for v in syn_id[i]], "receptor": [0] * len(i),
-                "port": [int(v) for v in i], "target_thread": [0] * len(i),
-                "synapse_id": [int(v) for v in syn_id[i]]}
+        if key == "source":
+            return source[i].tolist()
+        if key == "target":
+            return target[i].tolist()
+        if key == "weight":
+            return weight[i].tolist()
+        if key == "delay":  # NEST reports steps * resolution, and 1.0 for models without delay
+            without = [m.syn_id for m in net.synapse_models.values() if not m.has_delay]
+            ms = delay[i] * kernel.settings.resolution
+            return np.where(np.isin(syn_id[i], without), 1.0, ms).tolist()
+        if key == "synapse_model":
+            names = {m.syn_id: m.name for m in net.synapse_models.values()}
+            return [names[int(v)] for v in syn_id[i]]
+        if key == "synapse_id":
+            return syn_id[i].tolist()
+        if key == "port":  # the position among the connections of its synapse model
+            order = kernel.connection_indices()
+            ids = syn_id[order]
+            first = {int(v): int(np.searchsorted(ids, v)) for v in np.unique(ids)}
+            position = np.empty(len(source), np.int64)
+            position[order] = np.arange(len(order)) - np.array([first[int(v)] for v in ids], np.int64)
+            return position[i].tolist()
+        if key in ("receptor", "target_thread"):
+            return [0] * len(i)
+        if key == "sizeof":  # bytes of a static_synapse or gap_junction connection in NEST
+            return [32] * len(i)
+        raise KeyError(f"'{key}' is not a connection parameter; available: {', '.join(_KEYS)}")
 
     def get(self, keys=None, output=""):
-        columns = self._columns()
+        """All parameters (a dict), one (a list, or a value for one connection) or several (a dict)."""
         if keys is None:
-            return {k: (v[0] if len(self) == 1 else v) for k, v in columns.items()}
-        if isinstance(keys, (list, tuple)):
-            return {k: self.get(k) for k in keys}
-        if keys not in columns:
-            raise KeyError(f"Connections have no parameter '{keys}'; available: {', '.join(columns)}")
-        values = columns[keys]
-        return values[0] if len(self) == 1 else values
+            result = {k: self.get(k) for k in _KEYS} if len(self) else {}
+        elif not len(self):
+            result = ()
+        elif isinstance(keys, (list, tuple)):
+            result = {k: self.get(k) for k in keys}
+        else:
+            values = self._column(keys)
+            result = values[0] if len(self) == 1 else values
+        return to_json(result) if output == "json" else result
 
     def set(self, params=None, **kwargs):
-        from ..random import is_parameter
-
-        params = dict(params or {}, **kwargs)
-        kernel = _kernel()
-        for key, value in params.items():
-            if key != "weight":
-                raise BadProperty(f"Setting '{key}' of existing connections is not supported by nestgap "
-                                  "(only 'weight').")
-            if is_parameter(value):
-                value = value.draw(kernel.rng, len(self))
-            values = np.broadcast_to(np.asarray(value, np.float64), (len(self),))
-            kernel.network.connections.set_weights(self._indices, values)
+        """Set 'weight' and/or 'delay': a dict, a list with one dict per connection, or keywords."""
+        if kwargs and params is not None:
+            raise TypeError("must either provide params or kwargs, but not both.")
+        params = kwargs or params
+        if isinstance(params, (list, tuple)):
+            if len(params) != len(self):
+                raise TypeError(f"Status dict must be a dict, or a list of dicts of length {len(self)}")
+            keys = set().union(*params)
+            params = {k: [d[k] for d in params] for k in keys}
+        if not isinstance(params, dict):
+            raise TypeError(f"Status dict must be a dict, or a list of dicts of length {len(self)}")
+        _kernel().set_connection_status(self._indices, params)
 
     def sources(self):
-        return iter(self.get("source") if len(self) != 1 else [self.get("source")])
+        return iter(self._column("source"))
 
     def targets(self):
-        return iter(self.get("target") if len(self) != 1 else [self.get("target")])
+        return iter(self._column("target"))
 
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
         return self.get(name)
+
+    def __setattr__(self, name, value):
+        if name.startswith("_") or name == "print_full":
+            object.__setattr__(self, name, value)
+        else:
+            self.set({name: value})

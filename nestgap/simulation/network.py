@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from ..codegen.cache import kernel_module
-from ..exceptions import (BadDelay, BadProperty, IllegalConnection, UnknownModelName, UnknownNode,
-                          UnknownReceptorType, UnknownSynapseType)
+from ..exceptions import (IllegalConnection, NewModelNameExists, UnknownModelName, UnknownNode,
+                          UnknownReceptorType, UnknownSynapseType, bad_delay)
 from .devices import GENERATORS
 from .neurons import NeuronBlock, NeuronModel
 from .recorders import RECORDERS
-from .synapses import ConnectionTable, SynapseModel, builtin_synapse_models
+from .synapses import FIRST_COPY_ID, ConnectionTable, SynapseModel, as_real, builtin_synapse_models
 
 #: folders searched for ``<model>.nestml`` (after $NESTGAP_MODEL_PATH)
 MODELS_FOLDER = Path(__file__).resolve().parents[2] / "models"
@@ -48,6 +48,7 @@ class Network:
         self._ranges = []                    # (first id, n, model name, block or None)
         self.connections = ConnectionTable()
         self.structure_version = 0           # incremented whenever nodes are created
+        self.defaults_modified = False       # SetDefaults or CopyModel was used (fixes the time grid)
 
     # -- models --------------------------------------------------------------------
     def model_names(self) -> list:
@@ -72,31 +73,41 @@ class Network:
 
     def synapse_model(self, name) -> SynapseModel:
         if name not in self.synapse_models:
-            raise UnknownSynapseType(f"Synapse model '{name}' does not exist. Known synapse models: "
+            raise UnknownSynapseType(f"Synapse with name {name} does not exist. Known synapse models: "
                                      f"{', '.join(sorted(self.synapse_models))}")
         return self.synapse_models[name]
 
     def copy_model(self, old, new, params=None):
+        """CopyModel: the copy exists even if ``params`` are then refused (as in NEST)."""
         if new in self.model_names() or new in self.synapse_models:
-            raise BadProperty(f"CopyModel: a model named '{new}' already exists.")
+            raise NewModelNameExists(f"Model {new} is the name of an existing model and cannot be re-used.")
+        self.defaults_modified = True
         if old in self.synapse_models:
-            model = self.synapse_models[old]
-            copy = SynapseModel(new, max(m.syn_id for m in self.synapse_models.values()) + 1,
-                                model.kind, dict(model.defaults))
-            if params:
-                copy.set_defaults(params)
-            self.synapse_models[new] = copy
+            syn_id = max(FIRST_COPY_ID, max(m.syn_id for m in self.synapse_models.values()) + 1)
+            self.synapse_models[new] = self.synapse_models[old].copy(new, syn_id)
         elif self.device_class(old) is not None:
-            defaults = dict(self.device_defaults.get(old, {}))
             self.copied_devices[new] = self.copied_devices.get(old, old)
-            self.device_defaults[new] = defaults
-            if params:
-                self.set_device_defaults(new, params)
+            self.device_defaults[new] = dict(self.device_defaults.get(old, {}))
         else:
-            copy = self.neuron_model(old).copy(new)
-            if params:
-                copy.set_defaults(params)
-            self.neuron_models[new] = copy
+            self.neuron_models[new] = self.neuron_model(old).copy(new)
+        if params:
+            self.set_defaults(new, params)
+
+    def set_defaults(self, name, params):
+        """SetDefaults of a synapse, device or neuron model (validated; all or nothing)."""
+        self.defaults_modified = True
+        if name in self.synapse_models:
+            if "delay" in params and self.synapse_models[name].has_delay:  # NEST keeps it in whole steps
+                grid = self.settings.grid
+                steps = int(grid.delay_steps(as_real("delay", params["delay"])))
+                if steps < 1:
+                    raise bad_delay(steps * grid.resolution, "Delay must be greater than or equal to resolution")
+                params = {**params, "delay": steps * grid.resolution}
+            self.synapse_models[name].set_defaults(params)
+        elif self.device_class(name) is not None:
+            self.set_device_defaults(name, params)
+        else:
+            self.neuron_model(name).set_defaults(params)
 
     def set_device_defaults(self, name, params):
         probe = self.device_class(name)(0, {**self.device_defaults.get(name, {})})
@@ -135,11 +146,16 @@ class Network:
         """(model name, block, row) for a neuron, (model name, None, device) for a device."""
         k = bisect_right(self._range_starts, node_id) - 1
         if node_id < 1 or k < 0 or node_id >= self._ranges[k][0] + self._ranges[k][1]:
-            raise UnknownNode(f"Node with id {node_id} does not exist (the network has {self.size} nodes).")
+            raise UnknownNode(f"Node with id {node_id} does not exist. The network has {self.size} nodes.")
         first, n, model_name, block = self._ranges[k]
         if block is None:
             return model_name, None, self.devices[node_id]
         return model_name, block, int(np.searchsorted(block.ids, node_id))
+
+    def model_names_of(self, ids) -> np.ndarray:
+        """The model name of every node in ``ids`` (existing ids)."""
+        k = np.searchsorted(self._range_starts, ids, side="right") - 1
+        return np.array([r[2] for r in self._ranges], dtype=object)[k]
 
     def kinds(self, ids):
         """Per id: 'neuron', or the device's element type ('stimulator', 'recorder')."""
@@ -148,19 +164,24 @@ class Network:
 
     # -- connections -------------------------------------------------------------------
     def check_connectable(self, sources, targets, synapse):
-        """NEST's checks of node types for a connection request (raises)."""
+        """NEST's checks of node types for connections ``sources[i] -> targets[i]`` (raises).
+
+        For gap junctions the first connection (in the order given) with an
+        endpoint without gap-junction support decides NEST's message.
+        """
+        if synapse.kind == "gap":
+            capable = np.zeros(self.size + 1, bool)  # by node id
+            for first, n, model_name, block in self._ranges:
+                capable[first:first + n] = block is not None and self.neuron_model(model_name).supports_gap_junctions
+            bad_source, bad_target = ~capable[sources], ~capable[targets]
+            bad = np.flatnonzero(bad_source | bad_target)
+            if len(bad):
+                side = "source node does not support gap junction output" if bad_source[bad[0]] \
+                    else "target node or synapse model does not support gap junction input"
+                raise IllegalConnection(f"Creation of connection is not possible because:\nThe {side}.")
+            return
         source_kinds = set(self.kinds(np.unique(sources)))
         target_kinds = set(self.kinds(np.unique(targets)))
-        if synapse.kind == "gap":
-            for ids in (sources, targets):
-                for node_id in np.unique(ids):
-                    model_name, block, _ = self.locate(int(node_id))
-                    if block is None or not self.neuron_model(model_name).supports_gap_junctions:
-                        side = "source node does not support gap junction output" if ids is sources \
-                            else "target node or synapse model does not support gap junction input"
-                        raise IllegalConnection("Creation of connection is not possible because:\n"
-                                                f"The {side}.")
-            return
         if "recorder" in source_kinds and any(self.locate(int(i))[2].model == "spike_recorder"
                                               for i in np.unique(sources)):
             raise IllegalConnection("spike_recorder cannot send spikes; connect neurons to it instead.")
@@ -174,17 +195,10 @@ class Network:
                 raise IllegalConnection("A multimeter must be the source of its connections: "
                                         "Connect(multimeter, neurons).")
 
-    def add_connections(self, sources, targets, weights, delays_ms, synapse, receptor=0):
+    def add_connections(self, sources, targets, weights, delay_steps, synapse, receptor=0):
+        """Append connections; ``delay_steps`` (checked by the kernel) is ignored without delay."""
         if receptor != 0:
-            raise UnknownReceptorType(f"Receptor type {receptor} is not available in the target nodes "
-                                      "(only receptor 0).")
-        if synapse.has_delay:
-            h = self.settings.resolution
-            delays_ms = np.broadcast_to(np.asarray(delays_ms, np.float64), (len(sources),))
-            if np.any(delays_ms < h) or np.any(~np.isfinite(delays_ms)):
-                raise BadDelay(f"Delay must be greater than or equal to resolution ({h} ms); got "
-                               f"{float(np.min(delays_ms))} ms.")
-            steps = self.settings.grid.delay_steps(delays_ms)
-        else:
-            steps = np.zeros(len(sources), np.int64)
-        self.connections.add(sources, targets, weights, steps, synapse.syn_id)
+            model_name = self.locate(int(targets[0]))[0] if len(targets) else "the target"
+            raise UnknownReceptorType(f"Receptor type {receptor} is not available in {model_name}.")
+        steps = delay_steps if synapse.has_delay else np.zeros(len(sources), np.int64)
+        self.connections.add(sources, targets, weights, np.broadcast_to(steps, (len(sources),)), synapse.syn_id)

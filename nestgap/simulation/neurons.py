@@ -8,11 +8,11 @@ in node-id order, so that a whole population is updated by one compiled call.
 
 import numpy as np
 
-from ..exceptions import BadProperty, UnaccessedDictionaryEntry
+from ..exceptions import BadProperty, NotImplemented, UnaccessedDictionaryEntry, type_mismatch
 
-#: status entries every neuron reports besides its parameters and state
+#: status entries every neuron reports besides its parameters and state (read-only)
 _READ_ONLY = ("element_type", "global_id", "local", "model", "node_uses_wfr", "recordables",
-              "t_spike", "thread", "vp", "frozen")
+              "t_spike", "thread", "vp")
 
 
 class NeuronModel:
@@ -59,7 +59,7 @@ class NeuronModel:
         """SetDefaults: validated on copies, applied only if every entry is valid."""
         block = NeuronBlock(self.kernel)
         block.append(np.array([0]), self, uses_wfr=False)
-        block.set_status(np.array([0]), [params], lambda i: f"defaults of '{self.name}'")
+        block.set_status(np.array([0]), [params], lambda i: f"Setting status of model '{self.name}'")
         self.default_parameters = block.P[0].copy()
         self.default_state = (block.Y[0].copy(), block.AUX[0].copy(), block.INT[0].copy())
 
@@ -133,17 +133,20 @@ class NeuronBlock:
         arrays = {name: getattr(self, name).copy() for name in ("P", "Y", "AUX", "INT")}
         for row, params in zip(rows, params_per_row):
             for key, value in params.items():
+                if key == "frozen":
+                    if value:
+                        raise NotImplemented(f"{describe(row)}: nestgap cannot freeze nodes.")
+                    continue
                 if key not in cols:
-                    if key in _READ_ONLY:
-                        raise BadProperty(f"{describe(row)}: '{key}' is read-only.")
                     valid = ", ".join(sorted(cols))
+                    what = "is read-only" if key in _READ_ONLY else "is unknown"
                     raise UnaccessedDictionaryEntry(
-                        f"{describe(row)}: unknown entry '{key}'; the model's entries are: {valid}")
+                        f"{describe(row)}: the entry '{key}' {what}; the model's settable entries are: {valid}")
                 array, j = cols[key]
                 try:
                     value = float(value)
                 except (TypeError, ValueError):
-                    raise BadProperty(f"{describe(row)}: '{key}' must be a number, got {value!r}") from None
+                    raise type_mismatch(key, value, "double") from None
                 if array == "INT":
                     if value != int(value):
                         raise BadProperty(f"{describe(row)}: '{key}' must be an integer, got {value!r}")
@@ -156,7 +159,7 @@ class NeuronBlock:
             if k >= 0:
                 kind, name, text = self.kernel.INVARIANTS[k]
                 array, j = cols[name]
-                raise BadProperty(f"{describe(row)}: {name} = {arrays[array][row, j]!r} is not allowed, "
-                                  f"the model requires {text}.")
+                raise BadProperty(f"{describe(row)}: {name} = {float(arrays[array][row, j])!r} is not "
+                                  f"allowed, the model requires {text}.")
         for name, array in arrays.items():
             setattr(self, name, array)

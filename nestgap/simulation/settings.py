@@ -1,29 +1,37 @@
 """Kernel attributes with NEST 3.10's defaults, constraints and errors.
 
 Every change is validated against a copy of all attributes and applied only
-when the whole request is valid. The constraints and their messages are those
-NEST 3.10 logs (NEST raises a KernelException with an empty message and logs
-the text; nestgap puts the text into the exception).
+when the whole request is valid (NEST applies the entries it processed before
+the failing one). The constraints, exception classes and messages are NEST
+3.10's, except that NEST raises some KernelExceptions with an empty message and
+only logs the text; nestgap puts the text into the exception.
 """
 
 import copy
+import math
+import numbers
 
-from ..exceptions import BadProperty, KernelException
+import numpy as np
+
+from ..exceptions import BadProperty, KernelException, bad_delay, type_mismatch
 from .time_grid import TimeGrid
 
 DEFAULT_RNG_SEED = 143202461
 
 # NEST processes the entries of one SetKernelStatus call in this order
-_ORDER = ("tics_per_ms", "resolution", "total_num_virtual_procs", "local_num_threads", "rng_seed",
-          "use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations", "wfr_interpolation_order",
-          "print_time", "biological_time", "min_delay", "max_delay")
-READ_ONLY = ("ms_per_tic", "tics_per_step", "network_size", "num_connections", "wfr_iterations",
-             "wfr_max_iterations_reached", "rng_type", "num_processes", "mpi_rank", "to_do",
-             "node_models", "synapse_models", "connection_rules", "time_simulate", "prepared")
+_ORDER = ("total_num_virtual_procs", "local_num_threads", "rng_seed", "biological_time", "print_time",
+          "tics_per_ms", "resolution", "use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations",
+          "wfr_interpolation_order", "min_delay", "max_delay")
+SETTABLE = frozenset(_ORDER)
+
+# the C++ type NEST reads each entry as
+_LONG = ("total_num_virtual_procs", "local_num_threads", "rng_seed", "tics_per_ms", "wfr_max_iterations",
+         "wfr_interpolation_order")
+_BOOL = ("print_time", "use_wfr")
 
 
 class KernelSettings:
-    """The settable kernel attributes (time grid, threads, RNG seed, WFR)."""
+    """The settable kernel attributes (time grid, threads, RNG seed, WFR, delay extrema)."""
 
     def __init__(self):
         self.grid = TimeGrid.for_resolution(0.1)
@@ -35,7 +43,8 @@ class KernelSettings:
         self.wfr_tol = 1e-4
         self.wfr_max_iterations = 15
         self.wfr_interpolation_order = 3
-        self.delay_extrema = None  # (min_delay, max_delay) in ms set by the user, or None
+        self.delay_extrema = None         # (min_delay, max_delay) in ms of all delays registered so far
+        self.user_delay_extrema = False   # set by SetKernelStatus: delays outside them are errors
 
     @property
     def resolution(self) -> float:
@@ -46,76 +55,88 @@ class KernelSettings:
                 "ms_per_tic": self.grid.ms_per_tic, "tics_per_step": self.grid.tics_per_step,
                 "total_num_virtual_procs": self.total_num_virtual_procs,
                 "local_num_threads": self.total_num_virtual_procs, "num_processes": 1, "mpi_rank": 0,
-                "rng_seed": self.rng_seed, "rng_type": "pcg64 (numpy)", "print_time": self.print_time,
-                "use_wfr": self.use_wfr, "wfr_comm_interval": self.wfr_comm_interval,
-                "wfr_tol": self.wfr_tol, "wfr_max_iterations": self.wfr_max_iterations,
+                "rng_seed": self.rng_seed, "rng_type": "pcg64 (numpy)", "rng_types": ["pcg64 (numpy)"],
+                "print_time": self.print_time, "use_wfr": self.use_wfr,
+                "wfr_comm_interval": self.wfr_comm_interval, "wfr_tol": self.wfr_tol,
+                "wfr_max_iterations": self.wfr_max_iterations,
                 "wfr_interpolation_order": self.wfr_interpolation_order}
 
-    def updated(self, params: dict, *, nodes_exist: bool, connections_exist: bool,
-                simulated: bool) -> "KernelSettings":
-        """A new settings object with ``params`` applied, or an exception; self is unchanged."""
-        unknown = [k for k in params if k not in _ORDER]
-        if unknown:
-            key = unknown[0]
-            if key in READ_ONLY:
-                raise BadProperty(f"Kernel attribute '{key}' is read-only.")
-            raise KernelException(f"Unknown kernel attribute '{key}'; settable attributes: "
-                                  f"{', '.join(sorted(_ORDER))}.")
+    def updated(self, params: dict, *, nodes_exist: bool, connections_exist: bool, simulated: bool,
+                defaults_modified: bool) -> "KernelSettings":
+        """A new settings object with ``params`` applied, or an exception; self is unchanged.
+
+        ``params`` holds settable entries only (PyNEST rejects the others).
+        """
+        state = {"nodes_exist": nodes_exist, "connections_exist": connections_exist, "simulated": simulated,
+                 "defaults_modified": defaults_modified}
         new = copy.copy(self)
         for key in sorted(params, key=_ORDER.index):
-            getattr(new, "_set_" + key)(params[key], nodes_exist, connections_exist, simulated, params)
+            _check_type(key, params[key])
+            getattr(new, "_set_" + key)(params[key], params, **state)
         return new
 
     # -- one setter per attribute, NEST's checks ---------------------------------------
-    def _time_change_allowed(self, nodes_exist, simulated):
-        if nodes_exist:
-            raise KernelException("Nodes have already been created: time representation cannot be changed.")
-        if simulated:
-            raise KernelException("The network has been simulated: time representation cannot be changed.")
+    def _set_total_num_virtual_procs(self, value, params, *, nodes_exist, simulated, defaults_modified, **_):
+        if "local_num_threads" in params and params["local_num_threads"] != value:
+            raise BadProperty("Requested total_num_virtual_procs is incompatible with the number of processes "
+                              "and threads.It must be an integer multiple of num_processes and equal to "
+                              "local_num_threads * num_processes. Value unchanged.")
+        if value < 1:
+            raise BadProperty("The number of threads must be a positive integer.")
+        if value != self.total_num_virtual_procs:
+            errors = [text for text, present in (("Nodes exist", nodes_exist),
+                                                 ("Network has been simulated", simulated),
+                                                 ("Model defaults were modified", defaults_modified)) if present]
+            if errors:
+                raise KernelException("Number of threads unchanged. Error conditions:"
+                                      + "".join(f" {e}." for e in errors))
+        self.total_num_virtual_procs = int(value)
 
-    def _set_tics_per_ms(self, value, nodes_exist, connections_exist, simulated, params):
-        self._time_change_allowed(nodes_exist, simulated)
-        value = float(value)
-        resolution = float(params.get("resolution", self.resolution))
-        if value <= 0:
-            raise KernelException("tics_per_ms must be positive.")
-        self.grid = TimeGrid(value, self.grid.tics_per_step)
-        self._set_resolution(resolution, nodes_exist, connections_exist, simulated, {})
+    def _set_local_num_threads(self, value, params, **state):
+        self._set_total_num_virtual_procs(value, {}, **state)
 
-    def _set_resolution(self, value, nodes_exist, connections_exist, simulated, params):
-        if "tics_per_ms" in params:
-            return  # handled together with tics_per_ms
-        self._time_change_allowed(nodes_exist, simulated)
-        value = float(value)
-        tics = value * self.grid.tics_per_ms
-        if tics < 1:
-            raise KernelException("Resolution must be greater than or equal to one tic. "
-                                  "Value unchanged.")
-        if abs(tics - round(tics)) > 1e-9 * max(1.0, tics):
+    def _set_rng_seed(self, value, params, **_):
+        if not 1 <= value < 2 ** 32:
+            raise BadProperty("RNG seed must be in (0, 2^32-1).")
+        self.rng_seed = int(value)
+
+    def _set_biological_time(self, value, params, **_):
+        """Only 0 is allowed; the kernel then resets the clock (see Kernel.set_status)."""
+        if value != 0:
+            raise BadProperty("The simulation time can only be set to 0.0.")
+
+    def _set_print_time(self, value, params, **_):
+        self.print_time = bool(value)
+
+    def _set_tics_per_ms(self, value, params, **state):
+        if "resolution" not in params:
+            self._time_change_allowed(**state)
+            raise KernelException("Change of tics_per_ms requires simultaneous specification of resolution.")
+
+    def _set_resolution(self, value, params, **state):
+        """The step size h in ms, with tics_per_ms if that is given too (NEST checks both together)."""
+        self._time_change_allowed(**state)
+        tics_per_ms = float(params.get("tics_per_ms", self.grid.tics_per_ms))
+        tics = float(value) * tics_per_ms
+        if tics_per_ms <= 0 or tics < 1:
+            raise KernelException("Resolution must be greater than or equal to one tic. Value unchanged.")
+        if not (math.isfinite(tics) and abs(tics - round(tics)) <= 1e-9 * tics):
             raise KernelException("Resolution must be a multiple of the tic length. Value unchanged.")
-        self.grid = TimeGrid(self.grid.tics_per_ms, int(round(tics)))
+        self.grid = TimeGrid(tics_per_ms, int(round(tics)))
         if self.wfr_comm_interval < self.resolution or not self.use_wfr:
             self.wfr_comm_interval = self.resolution
 
-    def _set_total_num_virtual_procs(self, value, nodes_exist, connections_exist, simulated, params):
-        if nodes_exist:
-            raise KernelException("Nodes exist: Thread/process number cannot be changed.")
-        if int(value) != value or value < 1:
-            raise BadProperty("total_num_virtual_procs must be a positive integer.")
-        self.total_num_virtual_procs = int(value)
+    def _time_change_allowed(self, *, nodes_exist, simulated, defaults_modified, **_):
+        errors = [text for text, present in (("Nodes have already been created", nodes_exist),
+                                             ("Network has been simulated", simulated),
+                                             ("Model defaults were modified", defaults_modified)) if present]
+        if len(errors) == 1:
+            raise KernelException(f"{errors[0]}: time representation cannot be changed.")
+        if errors:
+            raise KernelException("Time representation unchanged. Error conditions:"
+                                  + "".join(f" {e}." for e in errors))
 
-    def _set_local_num_threads(self, value, *args):
-        self._set_total_num_virtual_procs(value, *args)
-
-    def _set_rng_seed(self, value, *args):
-        if int(value) != value or not 1 <= value < 2 ** 32:
-            raise BadProperty("rng_seed must be an integer in [1, 2**32 - 1].")
-        self.rng_seed = int(value)
-
-    def _set_print_time(self, value, *args):
-        self.print_time = bool(value)
-
-    def _set_use_wfr(self, value, nodes_exist, connections_exist, simulated, params):
+    def _set_use_wfr(self, value, params, *, nodes_exist, **_):
         if nodes_exist:
             raise KernelException("Cannot enable/disable usage of waveform relaxation after nodes have "
                                   "been created. Please call ResetKernel first.")
@@ -123,53 +144,73 @@ class KernelSettings:
         if not self.use_wfr:
             self.wfr_comm_interval = self.resolution
 
-    def _set_wfr_comm_interval(self, value, nodes_exist, connections_exist, simulated, params):
+    def _set_wfr_comm_interval(self, value, params, *, connections_exist, **_):
         if not self.use_wfr:
             raise KernelException("Cannot set waveform communication interval when usage of waveform "
                                   "relaxation is disabled. Set use_wfr to true first.")
         if connections_exist:
             raise KernelException("Cannot change waveform communication interval after connections have "
                                   "been created. Please call ResetKernel first.")
-        value = float(value)
         if value < self.resolution:
             raise KernelException("Communication interval of the waveform relaxation must be greater or "
                                   "equal to the resolution of the simulation.")
-        self.wfr_comm_interval = value
+        self.wfr_comm_interval = float(value)
 
-    def _set_wfr_tol(self, value, *args):
-        value = float(value)
+    def _set_wfr_tol(self, value, params, **_):
         if not value >= 0:
             raise KernelException("Tolerance must be zero or positive")
-        self.wfr_tol = value
+        self.wfr_tol = float(value)
 
-    def _set_wfr_max_iterations(self, value, *args):
-        if int(value) != value or value <= 0:
+    def _set_wfr_max_iterations(self, value, params, **_):
+        if value <= 0:
             raise KernelException("Maximal number of iterations  for the waveform relaxation must be "
                                   "positive. To disable waveform relaxation set use_wfr instead.")
         self.wfr_max_iterations = int(value)
 
-    def _set_wfr_interpolation_order(self, value, *args):
-        if value not in (0, 1, 3) or int(value) != value:
+    def _set_wfr_interpolation_order(self, value, params, **_):
+        if value not in (0, 1, 3):
             raise KernelException("Interpolation order must be 0, 1, or 3.")
         self.wfr_interpolation_order = int(value)
 
-    def _set_biological_time(self, value, *args):
-        if value != 0:
-            raise BadProperty("The simulation time can only be set to 0.0.")
-
-    def _set_min_delay(self, value, nodes_exist, connections_exist, simulated, params):
+    def _set_min_delay(self, value, params, *, connections_exist, **_):
+        """min_delay is rounded down, max_delay up to whole steps; both must be given."""
         if "max_delay" not in params:
             raise BadProperty("Both min_delay and max_delay have to be specified")
         if connections_exist:
             raise BadProperty("Connections already exist. Please call ResetKernel first")
-        low, high = float(value), float(params["max_delay"])
-        if low < self.resolution:
-            raise BadProperty("min_delay must be greater than or equal to the resolution.")
+        low = self.grid.steps(value)
+        if self.grid.ms(low) > value:
+            low -= 1
+        high = self.grid.steps(params["max_delay"])
+        if low < 1:
+            raise bad_delay(self.grid.ms(low), "min_delay must be greater than or equal to resolution.")
         if high < low:
-            raise BadProperty("max_delay must be greater than or equal to min_delay.")
-        self.delay_extrema = (low, high)
+            raise bad_delay(self.grid.ms(low), "min_delay must be smaller than or equal to max_delay.")
+        self.delay_extrema = (float(self.grid.ms(low)), float(self.grid.ms(high)))
+        self.user_delay_extrema = True
 
-    def _set_max_delay(self, value, nodes_exist, connections_exist, simulated, params):
+    def _set_max_delay(self, value, params, **_):
         if "min_delay" not in params:
             raise BadProperty("Both min_delay and max_delay have to be specified")
 
+    # -- delays in steps -------------------------------------------------------------------
+    def delay_extrema_steps(self):
+        """(min_delay, max_delay) registered so far in steps, or None."""
+        if self.delay_extrema is None:
+            return None
+        return tuple(int(v) for v in self.grid.delay_steps(self.delay_extrema))
+
+    def set_delay_extrema_steps(self, low: int, high: int):
+        self.delay_extrema = (float(self.grid.ms(low)), float(self.grid.ms(high)))
+
+
+def _check_type(key, value):
+    """NEST's TypeMismatch for an entry that is not of the C++ type NEST reads it as."""
+    if key in _BOOL:
+        ok = isinstance(value, (bool, np.bool_))
+    elif key in _LONG:
+        ok = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    else:
+        ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    if not ok:
+        raise type_mismatch(key, value, "bool" if key in _BOOL else "long" if key in _LONG else "double")

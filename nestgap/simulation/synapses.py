@@ -7,11 +7,17 @@ as Python objects per connection, so that millions of them build in seconds.
 models/gap_junction.h: requires_symmetric, supports waveform relaxation).
 """
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..exceptions import BadProperty, UnaccessedDictionaryEntry
+from ..exceptions import BadProperty, UnaccessedDictionaryEntry, type_mismatch
+
+
+#: NEST 3.10's model ids of the built-in synapse models, and of the first CopyModel copy
+#: (GetDefaults(...)['synapse_modelid']; GetConnections orders by them)
+STATIC_SYNAPSE_ID, GAP_JUNCTION_ID, FIRST_COPY_ID = 29, 16, 77
 
 
 @dataclass
@@ -20,6 +26,11 @@ class SynapseModel:
     syn_id: int
     kind: str                      # "static" or "gap"
     defaults: dict = field(default_factory=dict)
+    base: str = ""                 # the built-in model this one is a copy of (NEST's messages name it)
+    default_delay_checked: bool = False   # NEST checks the default delay once, at its first use
+
+    def __post_init__(self):
+        self.base = self.base or self.name
 
     @property
     def has_delay(self) -> bool:
@@ -30,25 +41,38 @@ class SynapseModel:
         return self.kind == "gap"
 
     def status(self) -> dict:
-        return {**self.defaults, "synapse_model": self.name, "synapse_modelid": self.syn_id,
+        return {"delay": 1.0, **self.defaults, "synapse_model": self.name, "synapse_modelid": self.syn_id,
                 "has_delay": self.has_delay, "requires_symmetric": self.requires_symmetric,
                 "element_type": "synapse", "receptor_type": 0}
 
+    def copy(self, name, syn_id) -> "SynapseModel":
+        return SynapseModel(name, syn_id, self.kind, dict(self.defaults), self.base)
+
     def set_defaults(self, params: dict):
+        """SetDefaults: weight (and delay in ms, if the model has one); all or nothing."""
         new = dict(self.defaults)
         for key, value in params.items():
             if key == "delay" and not self.has_delay:
-                raise BadProperty(f"{self.name} connection has no delay")
+                raise BadProperty(f"{self.base} connection has no delay")
             if key not in self.defaults:
-                raise UnaccessedDictionaryEntry(f"{self.name}: unknown entry '{key}'; "
-                                                f"valid entries: {', '.join(sorted(self.defaults))}")
-            new[key] = float(value)
+                raise UnaccessedDictionaryEntry(f"Unaccessed elements in {self.name} defaults: {key} "
+                                                f"(valid entries: {', '.join(sorted(self.defaults))})")
+            new[key] = as_real(key, value)
         self.defaults = new
+        self.default_delay_checked = False
+
+
+def as_real(key, value) -> float:
+    """A number given for ``key``, as float (NEST's TypeMismatch otherwise)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        raise type_mismatch(key, value, "double")
+    return float(value)
 
 
 def builtin_synapse_models() -> dict:
-    return {"static_synapse": SynapseModel("static_synapse", 0, "static", {"weight": 1.0, "delay": 1.0}),
-            "gap_junction": SynapseModel("gap_junction", 1, "gap", {"weight": 1.0})}
+    return {"static_synapse": SynapseModel("static_synapse", STATIC_SYNAPSE_ID, "static",
+                                           {"weight": 1.0, "delay": 1.0}),
+            "gap_junction": SynapseModel("gap_junction", GAP_JUNCTION_ID, "gap", {"weight": 1.0})}
 
 
 class ConnectionTable:
@@ -96,4 +120,9 @@ class ConnectionTable:
 
     def set_weights(self, index, weights):
         self.arrays()[2][index] = weights
+        self.version += 1
+
+    def set_delays(self, index, steps):
+        """New delays (in steps) of the connections ``index``."""
+        self.arrays()[3][index] = steps
         self.version += 1
