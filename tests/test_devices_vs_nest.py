@@ -9,9 +9,6 @@ streams, which differ between NEST and nestgap: there the onset and the window
 (with a rate so high that every step carries spikes) are compared exactly and
 the statistics of the trains (rate, Poisson dispersion, independence between
 targets, multiplicities) are compared within sampling error.
-
-Tests marked xfail document nestgap bugs (see their reasons); they must start
-to pass (strict xfail) once the bug is fixed.
 """
 
 import math
@@ -209,9 +206,7 @@ SG_ERRORS = [
     pytest.param({"spike_times": [2.0, 1.0]}, id="unsorted"),
     pytest.param({"spike_times": [1.0, 2.0], "spike_weights": [1.0]}, id="weights_length"),
     pytest.param({"spike_times": [1.0, 2.0], "spike_multiplicities": [1, 2, 3]}, id="multiplicities_length"),
-    pytest.param({"spike_times": [-1.0, 1.0]}, id="negative_time", marks=pytest.mark.xfail(
-        strict=True, reason="nestgap accepts negative spike_times; NEST raises BadProperty "
-                            "('Time point -1 is not representable')")),
+    pytest.param({"spike_times": [-1.0, 1.0]}, id="negative_time"),
 ]
 
 
@@ -295,8 +290,6 @@ def test_spike_recorder_event_dtypes(nest, ng):
         assert np.asarray(ev["times"]).dtype == np.int64 and np.asarray(ev["offsets"]).dtype == np.float64
 
 
-@pytest.mark.xfail(strict=True, reason="event order: with one thread NEST stores the spikes of a slice "
-                                       "node by node (update order), nestgap sorts them by time")
 def test_spike_recorder_raw_order_one_thread(nest, ng):
     ours, theirs = _both(nest, ng, sr_scenario)
     _assert_same_events(ours[-1]["events"], theirs[-1]["events"])
@@ -319,9 +312,6 @@ def sg_to_recorder(sim, with_neuron=True):
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="spike_recorder connected to a spike_generator/poisson_generator "
-                                       "records nothing in nestgap (NEST records every spike, a spike of "
-                                       "multiplicity n as n events)")
 def test_spike_recorder_records_generator_spikes(nest, ng):
     ours, theirs = _both(nest, ng, sg_to_recorder, with_neuron=False)
     assert theirs["n_events"] == 7
@@ -329,9 +319,6 @@ def test_spike_recorder_records_generator_spikes(nest, ng):
     _assert_same_events(ours["events"], theirs["events"])
 
 
-@pytest.mark.xfail(strict=True, reason="generator -> recorder connections are routed like connections to "
-                                       "neurons: target block/row -1 selects the LAST neuron, which receives "
-                                       "the generator's spikes (engine._route_events)")
 def test_generator_to_recorder_does_not_drive_neurons(nest, ng):
     ours, theirs = _both(nest, ng, sg_to_recorder)
     assert np.all(theirs["V_m"] == theirs["V_m"][0])    # NEST: the neuron stays at rest
@@ -424,9 +411,6 @@ def test_several_multimeters_on_one_neuron(nest, ng):
 
 # samples of the last slice are withheld: NEST hands a slice's samples over when the NEXT slice is
 # simulated (by any part of it). min_delay is 1 ms here.
-_SAME_SLICE = ("multimeter: the samples of a partially simulated slice become visible when the rest of "
-               "the SAME slice is simulated (nestgap releases the pending chunk on every update call, "
-               "NEST only when a new slice begins)")
 CHUNKS = [   # (Simulate chunks, time of the last visible sample)
     pytest.param((10.0, 10.0, 10.0), 29.0, id="whole_slices"),
     pytest.param((1.6, 0.3, 12.3, 15.8), 29.0, id="partial_then_more"),
@@ -437,13 +421,10 @@ CHUNKS = [   # (Simulate chunks, time of the last visible sample)
     pytest.param((0.5,), None, id="less_than_a_slice"),
     # these end exactly at a slice boundary after a partial slice: NEST has not begun the next slice,
     # so the slice just completed stays pending
-    pytest.param((1.6, 0.4), 1.0, id="partial_to_boundary",
-                 marks=pytest.mark.xfail(strict=True, reason=_SAME_SLICE)),
-    pytest.param((0.5, 0.5), None, id="two_halves", marks=pytest.mark.xfail(strict=True, reason=_SAME_SLICE)),
-    pytest.param((0.3, 0.3, 0.3), None, id="three_thirds",
-                 marks=pytest.mark.xfail(strict=True, reason=_SAME_SLICE)),
-    pytest.param((1.0, 0.5, 0.5), 1.0, id="one_then_halves",
-                 marks=pytest.mark.xfail(strict=True, reason=_SAME_SLICE)),
+    pytest.param((1.6, 0.4), 1.0, id="partial_to_boundary"),
+    pytest.param((0.5, 0.5), None, id="two_halves"),
+    pytest.param((0.3, 0.3, 0.3), None, id="three_thirds"),
+    pytest.param((1.0, 0.5, 0.5), 1.0, id="one_then_halves"),
 ]
 
 
@@ -458,8 +439,6 @@ def test_multimeter_withholds_last_slice(chunks, last, nest, ng):
         assert_bitwise_equal(ours["events"][key], theirs["events"][key], key)
 
 
-@pytest.mark.xfail(strict=True, reason="multimeter with time_in_steps=True: NEST's events have an "
-                                       "'offsets' entry (float64 zeros), nestgap's do not")
 def test_multimeter_time_in_steps(nest, ng):
     ours, theirs = _both(nest, ng, mm_scenario, params={"record_from": RF, "interval": 0.1,
                                                         "time_in_steps": True})
@@ -477,18 +456,12 @@ def test_multimeter_time_in_steps_values(nest, ng):
         assert_bitwise_equal(a, b, key)
 
 
-@pytest.mark.xfail(strict=True, reason="multimeter start/stop changed during a run: NEST applies the "
-                                       "window when the samples are handed over (one slice late), so "
-                                       "the withheld samples of the last slice are filtered by the NEW "
-                                       "window; nestgap filters when sampling")
 def test_multimeter_window_changed_between_runs(nest, ng):
     ours, theirs = _both(nest, ng, mm_scenario, params={"record_from": ["V_m"], "interval": 0.1},
                          chunks=(5.0, 5.0), between={"start": 7.0, "stop": 8.0}, n=1)
     _assert_same_events(ours["events"], theirs["events"])
 
 
-@pytest.mark.xfail(strict=True, reason="multimeter with an empty record_from: NEST records nothing "
-                                       "(n_events 0), nestgap records senders and times")
 def test_multimeter_without_recordables(nest, ng):
     ours, theirs = _both(nest, ng, mm_scenario, params={})
     assert theirs["n_events"] == 0
@@ -524,8 +497,6 @@ def test_multimeter_interval_off_grid(nest, ng):
             sim.Create("multimeter", params={"interval": 0.15})
 
 
-@pytest.mark.xfail(strict=True, reason="with one thread NEST stores a multimeter's samples of a slice in "
-                                       "connection order of the targets, nestgap in node-id order")
 def test_multimeter_raw_order_follows_connections(nest, ng):
     def scenario(sim):
         neurons = sim.Create("hh_psc_alpha_gap", 3, params={"I_e": [200.0, 400.0, 600.0]})
@@ -551,8 +522,6 @@ def test_multimeter_sorted_values_with_connection_order(nest, ng):
     _assert_same_events(ours, theirs)
 
 
-@pytest.mark.xfail(strict=True, reason="device status 'stop' defaults to DBL_MAX "
-                                       "(1.7976931348623157e+308) in NEST, inf in nestgap")
 def test_device_default_stop(nest, ng):
     for model in ("spike_recorder", "multimeter", "dc_generator", "spike_generator", "poisson_generator"):
         assert ng.Create(model).get("stop") == nest.Create(model).get("stop"), model

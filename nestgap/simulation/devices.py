@@ -2,18 +2,22 @@
 
 A generator is updated once per slice for the steps [origin + frm, origin + to)
 and returns the events it sends in those steps, as arrays: for every event
-the index of its outgoing connection, the stamp (step + 1) and a multiplicity
-or amplitude. The kernel routes them to the targets' ring buffers, where an
-event with stamp s over a connection of delay d lands in slot s + d - 1.
+the index of its outgoing connection, the stamp (step + 1), the factor the
+connection weight is multiplied with (multiplicity, spike weight or current
+amplitude) and the multiplicity (the number of spikes a recorder registers).
+The kernel routes them to the targets' ring buffers, where an event with stamp
+s over a connection of delay d lands in slot s + d - 1.
 """
 
-import math
+import sys
 
 import numpy as np
 
 from ..exceptions import BadProperty, UnaccessedDictionaryEntry
 
-_COMMON = {"start": 0.0, "stop": math.inf, "origin": 0.0, "label": ""}
+#: NEST reports an open-ended device window as stop = DBL_MAX
+FOREVER = sys.float_info.max
+_COMMON = {"start": 0.0, "stop": FOREVER, "origin": 0.0, "label": ""}
 _INFO = {"element_type": "stimulator", "frozen": False, "local": True, "node_uses_wfr": False,
          "thread": 0, "vp": 0}
 
@@ -71,7 +75,7 @@ class Device:
         """(t_min, t_max) in steps: the device is active for steps s with t_min < s <= t_max."""
         p = self.params
         origin = grid.steps(p["origin"])
-        t_max = math.inf if math.isinf(p["stop"]) else origin + grid.steps(p["stop"])
+        t_max = np.inf if p["stop"] >= FOREVER else origin + grid.steps(p["stop"])
         return origin + grid.steps(p["start"]), t_max
 
 
@@ -96,7 +100,8 @@ class PoissonGenerator(Device):
         lam = grid.resolution * self.params["rate"] * 1e-3
         counts = rng.poisson(lam, size=(len(steps), n_connections))  # step-major, per target
         step_index, connection = np.nonzero(counts)
-        return connection, steps[step_index] + 1, counts[step_index, connection].astype(np.float64)
+        n = counts[step_index, connection]
+        return connection, steps[step_index] + 1, n.astype(np.float64), n
 
 
 class SpikeGenerator(Device):
@@ -115,6 +120,8 @@ class SpikeGenerator(Device):
             raise BadProperty(f"{name}: spike times must be sorted in non-descending order.")
         if np.any(times == 0.0):
             raise BadProperty(f"{name}: spike time cannot be set to 0.")
+        if np.any(times < 0.0):
+            raise BadProperty(f"{name}: Time point {float(times[times < 0][0])} is not representable.")
         if params["precise_times"] or params["allow_offgrid_times"]:
             raise BadProperty(f"{name}: precise_times and allow_offgrid_times are not supported by nestgap.")
         if grid is not None:
@@ -127,24 +134,26 @@ class SpikeGenerator(Device):
                                   f"({len(params[key])} != {len(times)}).")
 
     def all_events(self, grid, n_connections):
-        """Every event this generator will send over its n_connections: (connection, stamp, factor)."""
-        stamps, factor = self._schedule(grid)
+        """Every event this generator will send over its n_connections:
+        (connection, stamp, weight factor, multiplicity)."""
+        stamps, factor, multiplicity = self._schedule(grid)
         t_min, t_max = self.window(grid)
         spikes = np.nonzero((stamps > t_min) & (stamps <= t_max))[0]
         connection = np.tile(np.arange(n_connections), len(spikes))
         spike = np.repeat(spikes, n_connections)
-        return connection, stamps[spike], factor[spike]
+        return connection, stamps[spike], factor[spike], multiplicity[spike]
 
     def _schedule(self, grid):
-        """(stamps, weight factors) of all spikes."""
+        """(stamps, weight factors, multiplicities) of all spikes."""
         p = self.params
         stamps = np.array([grid.steps(p["origin"] + t) for t in p["spike_times"]], dtype=np.int64)
-        factor = np.ones(len(stamps))
-        if len(p["spike_weights"]):
-            factor = factor * p["spike_weights"]
+        multiplicity = np.ones(len(stamps), np.int64)
         if len(p["spike_multiplicities"]):
-            factor = factor * p["spike_multiplicities"]
-        return stamps, factor
+            multiplicity = p["spike_multiplicities"].astype(np.int64)
+        factor = multiplicity.astype(np.float64)
+        if len(p["spike_weights"]):
+            factor = p["spike_weights"] * factor
+        return stamps, factor, multiplicity
 
 
 class DCGenerator(Device):
@@ -161,11 +170,11 @@ class DCGenerator(Device):
             return _no_events()
         connection = np.tile(np.arange(n_connections), len(steps))
         stamp = np.repeat(steps + 1, n_connections)
-        return connection, stamp, np.full(len(stamp), self.params["amplitude"])
+        return connection, stamp, np.full(len(stamp), self.params["amplitude"]), np.zeros(len(stamp), np.int64)
 
 
 def _no_events():
-    return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
 
 
 GENERATORS = {cls.model: cls for cls in (PoissonGenerator, SpikeGenerator, DCGenerator)}

@@ -172,7 +172,7 @@ class Engine:
                                        if kind[node_id] == 2}
         self._generator_connections.update(
             {int(g): part for g, part in zip(generator_ids, np.split(from_generators, starts[1:]))})
-        self._block_of, self._row_of = block_of, row_of
+        self._block_of, self._row_of, self._kind = block_of, row_of, kind
         self._connection_arrays = (source, target, weight, delay)
         self._spike_schedule_key = None
         # neuron -> spike_recorder
@@ -307,12 +307,14 @@ class Engine:
             device = self.network.devices[node_id]
             if isinstance(device, SpikeGenerator):
                 continue  # all spike generators together, below
-            index, stamps, factor = device.emit(self.clock, frm, to, grid, self.rng, len(connections))
-            self._route_events(connections[index], stamps, factor, current=isinstance(device, DCGenerator))
-        schedule = self._spike_schedule()
-        first, last = np.searchsorted(schedule[0], [self.clock + frm, self.clock + to], side="right")
+            index, stamps, factor, multiplicity = device.emit(self.clock, frm, to, grid, self.rng, len(connections))
+            self._route_events(connections[index], stamps, factor, multiplicity,
+                               current=isinstance(device, DCGenerator))
+        stamps, connection, factor, multiplicity = self._spike_schedule()
+        first, last = np.searchsorted(stamps, [self.clock + frm, self.clock + to], side="right")
         if last > first:
-            self._route_events(schedule[1][first:last], schedule[0][first:last], schedule[2][first:last])
+            self._route_events(connection[first:last], stamps[first:last], factor[first:last],
+                               multiplicity[first:last])
 
     def _spike_schedule(self):
         """All spike-generator events (stamp, connection, factor), by stamp; rebuilt when changed."""
@@ -326,16 +328,28 @@ class Engine:
                                          for (node_id, _), p in zip(devices, parts)] or [np.zeros(0, np.int64)])
             stamps = np.concatenate([p[1] for p in parts] or [np.zeros(0, np.int64)])
             factor = np.concatenate([p[2] for p in parts] or [np.zeros(0)])
+            multiplicity = np.concatenate([p[3] for p in parts] or [np.zeros(0, np.int64)])
             order = np.argsort(stamps, kind="stable")
-            self._spike_schedule_cache = (stamps[order], connection[order], factor[order])
+            self._spike_schedule_cache = (stamps[order], connection[order], factor[order], multiplicity[order])
             self._spike_schedule_key = key
         return self._spike_schedule_cache
 
-    def _route_events(self, c, stamps, factor, current=False):
-        """Events over connections ``c`` (stamps, multiplicities or amplitudes) into ring buffers."""
+    def _route_events(self, c, stamps, factor, multiplicity, current=False):
+        """Events over connections ``c`` into their targets: neurons' ring buffers, spike recorders."""
         if len(c) == 0:
             return
         source, target, weight, delay = self._connection_arrays
+        to_recorder = self._kind[target[c]] == 3
+        if to_recorder.any():  # a recorder registers each spike of a multiplicity separately
+            for recorder_id in np.unique(target[c[to_recorder]]):
+                mine = to_recorder & (target[c] == recorder_id)
+                count = multiplicity[mine]
+                recorder = self.network.devices[int(recorder_id)]
+                if isinstance(recorder, SpikeRecorder):
+                    recorder.record(np.repeat(source[c[mine]], count), np.repeat(stamps[mine], count),
+                                    self.settings.grid)
+            keep = ~to_recorder
+            c, stamps, factor = c[keep], stamps[keep], factor[keep]
         slots = (stamps + delay[c] - 1) % self.ring
         target_block = self._block_of[target[c]]
         for b in np.unique(target_block):
@@ -354,16 +368,16 @@ class Engine:
         grid = self.settings.grid
         senders, stamps = [], []
         for block in self._blocks:
-            rows, lags = np.nonzero(block.SPIKED[:, :to])
+            rows, lags = np.nonzero(block.SPIKED[:, :to])  # node by node, in time order: NEST's order
             if len(rows):
-                order = np.lexsort((rows, lags))  # by time, then node
-                rows, lags = rows[order], lags[order]
                 stamp = self.clock + lags + 1
                 block.t_spike[rows] = grid.ms(stamp)
                 senders.append(block.ids[rows])
                 stamps.append(stamp)
         if senders:
             senders, stamps = np.concatenate(senders), np.concatenate(stamps)
+            order = np.argsort(senders, kind="stable")
+            senders, stamps = senders[order], stamps[order]
             for node_id, mask in self._recorder_sources.items():
                 sel = mask[senders]
                 if sel.any():
@@ -382,7 +396,7 @@ class Engine:
             lags = device.sample_lags(self.clock, frm, to, grid)
             columns = self._record_columns(device)
             chunk_senders, chunk_stamps, chunk_values = [], [], []
-            for t in np.sort(targets):
+            for t in targets:  # in the order they were connected, as NEST stores them
                 _, block, row = self.network.locate(int(t))
                 r = block.REC_ROW[row]
                 cols = columns[id(block.kernel)]
@@ -390,8 +404,8 @@ class Engine:
                 chunk_stamps.append(self.clock + lags + 1)
                 chunk_values.append(block.REC_BUF[r][lags][:, cols])
             if chunk_senders:
-                device.collect(np.concatenate(chunk_senders), np.concatenate(chunk_stamps),
-                               np.concatenate(chunk_values))
+                device.collect(self.clock, np.concatenate(chunk_senders), np.concatenate(chunk_stamps),
+                               np.concatenate(chunk_values), grid)
 
     def _record_columns(self, device):
         names = list(device.params["record_from"])

@@ -1,9 +1,10 @@
 """Recording devices: spike_recorder, multimeter and voltmeter, with NEST's timing.
 
 Spikes are recorded in the slice in which they are emitted. A multimeter's
-samples of a slice become visible only after the next slice has been
-simulated (NEST collects them one slice late), so after ``Simulate(T)`` the
-last min_delay of data is still pending, exactly as in NEST.
+samples of a slice become visible only when the next slice begins (NEST
+collects them one slice late), so after ``Simulate(T)`` the last min_delay of
+data is still pending, exactly as in NEST; the recording window (start, stop)
+in force at that moment decides which pending samples are kept.
 """
 
 import numpy as np
@@ -58,7 +59,7 @@ class Multimeter(Device):
 
     def __init__(self, node_id, params=None):
         self._chunks = []        # visible samples: (senders, stamps, values) per slice
-        self._pending = None     # samples of the most recent slice, not yet visible
+        self._pending = None     # (slice origin, [chunks]) of the current slice, not yet visible
         super().__init__(node_id, params)
 
     def _convert(self, key, value):
@@ -74,20 +75,30 @@ class Multimeter(Device):
             raise _bad(self, "The sampling interval must be strictly positive.")
 
     def sample_lags(self, origin, frm, to, grid):
-        """Lags of this slice whose end-of-step stamp is a sampling time."""
+        """Lags of this slice whose end-of-step stamp is a sampling time (interval, offset)."""
+        if not self.params["record_from"]:
+            return np.zeros(0, np.int64)  # NEST records nothing, not even times
         interval = grid.steps(self.params["interval"])
         offset = grid.steps(self.params["offset"])
-        t_min, t_max = self.window(grid)
         lags = np.arange(frm, to)
         stamps = origin + lags + 1
-        keep = ((stamps - offset) % interval == 0) & (stamps > t_min) & (stamps <= t_max) & (stamps >= offset)
-        return lags[keep]
+        return lags[((stamps - offset) % interval == 0) & (stamps >= offset)]
 
-    def collect(self, senders, stamps, values):
-        """Samples of the slice just simulated; the previous slice's become visible."""
-        if self._pending is not None:
-            self._chunks.append(self._pending)
-        self._pending = (senders, stamps, values)
+    def collect(self, origin, senders, stamps, values, grid):
+        """Samples of the slice starting at step ``origin``; a new slice releases the previous one."""
+        if self._pending is not None and self._pending[0] != origin:
+            self._release(grid)
+        if self._pending is None:
+            self._pending = (origin, [])
+        self._pending[1].append((senders, stamps, values))
+
+    def _release(self, grid):
+        t_min, t_max = self.window(grid)
+        for senders, stamps, values in self._pending[1]:
+            keep = (stamps > t_min) & (stamps <= t_max)
+            if keep.any():
+                self._chunks.append((senders[keep], stamps[keep], values[keep]))
+        self._pending = None
 
     def events(self, grid) -> dict:
         names = list(self.params["record_from"])
@@ -99,7 +110,10 @@ class Multimeter(Device):
             senders, stamps = np.zeros(0, np.int64), np.zeros(0, np.int64)
             values = np.zeros((0, len(names)))
         events = {"senders": senders}
-        events["times"] = stamps if self.params["time_in_steps"] else grid.ms(stamps)
+        if self.params["time_in_steps"]:
+            events.update(times=stamps, offsets=np.zeros(len(stamps)))
+        else:
+            events["times"] = grid.ms(stamps)
         for k, name in enumerate(names):
             events[name] = values[:, k]
         return events
