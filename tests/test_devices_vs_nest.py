@@ -468,8 +468,6 @@ def test_multimeter_without_recordables(nest, ng):
     assert ours["n_events"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="unknown recordable: NEST raises IllegalConnection in Connect, "
-                                       "nestgap raises KernelException later, in Simulate")
 def test_multimeter_unknown_recordable(nest, ng):
     for sim in (nest, ng):
         sim.ResetKernel()

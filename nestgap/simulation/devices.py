@@ -36,6 +36,13 @@ class Device:
         if params:
             self.set_status(params, None)
 
+    @property
+    def name(self) -> str:
+        """How NEST names this device in messages (node 0 stands for the model's defaults)."""
+        if self.node_id == 0:
+            return f"Setting status of model '{self.model}'"
+        return f"{self.model} with node ID {self.node_id}"
+
     def status(self) -> dict:
         return {**_INFO, "element_type": self.element_type, "model": self.model,
                 "global_id": self.node_id, **self.params}
@@ -46,7 +53,7 @@ class Device:
         for key, value in params.items():
             if key not in self.defaults:
                 raise UnaccessedDictionaryEntry(
-                    f"{self.model} with node ID {self.node_id}: unknown entry '{key}'; "
+                    f"{self.name}: unknown entry '{key}'; "
                     f"valid entries: {', '.join(sorted(self.defaults))}")
             new[key] = self._convert(key, value)
         self.validate(new, grid)
@@ -64,12 +71,12 @@ class Device:
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise BadProperty(f"{self.model} with node ID {self.node_id}: '{key}' must be a number, "
+            raise BadProperty(f"{self.name}: '{key}' must be a number, "
                               f"got {value!r}") from None
 
     def validate(self, params, grid):
         if params["stop"] < params["start"]:
-            raise BadProperty(f"{self.model} with node ID {self.node_id}: stop >= start required.")
+            raise BadProperty(f"{self.name}: stop >= start required.")
 
     def window(self, grid):
         """(t_min, t_max) in steps: the device is active for steps s with t_min < s <= t_max."""
@@ -88,7 +95,7 @@ class PoissonGenerator(Device):
     def validate(self, params, grid):
         super().validate(params, grid)
         if params["rate"] < 0:
-            raise BadProperty(f"poisson_generator with node ID {self.node_id}: "
+            raise BadProperty(f"{self.name}: "
                               "The rate cannot be negative.")
 
     def emit(self, origin, frm, to, grid, rng, n_connections):
@@ -115,7 +122,7 @@ class SpikeGenerator(Device):
     def validate(self, params, grid):
         super().validate(params, grid)
         times = params["spike_times"]
-        name = f"spike_generator with node ID {self.node_id}"
+        name = self.name
         if np.any(np.diff(times) < 0):
             raise BadProperty(f"{name}: spike times must be sorted in non-descending order.")
         if np.any(times == 0.0):

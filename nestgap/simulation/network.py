@@ -17,7 +17,7 @@ from ..exceptions import (IllegalConnection, NewModelNameExists, UnknownModelNam
                           UnknownReceptorType, UnknownSynapseType, bad_delay)
 from .devices import GENERATORS
 from .neurons import NeuronBlock, NeuronModel
-from .recorders import RECORDERS
+from .recorders import RECORDERS, Multimeter
 from .synapses import FIRST_COPY_ID, ConnectionTable, SynapseModel, as_real, builtin_synapse_models
 
 #: folders searched for ``<model>.nestml`` (after $NESTGAP_MODEL_PATH)
@@ -189,11 +189,26 @@ class Network:
             raise IllegalConnection("Stimulation devices cannot be targets of connections.")
         for node_id in np.unique(targets):
             _, block, device = self.locate(int(node_id))
-            if block is None and device.model in ("multimeter", "voltmeter") or \
-                    (block is None and getattr(device, "model", "") in self.copied_devices and
-                     self.copied_devices[device.model] in ("multimeter", "voltmeter")):
+            if isinstance(device, Multimeter):
                 raise IllegalConnection("A multimeter must be the source of its connections: "
                                         "Connect(multimeter, neurons).")
+        for node_id in np.unique(sources):
+            _, block, device = self.locate(int(node_id))
+            if isinstance(device, Multimeter):
+                self._check_recordables(device, targets)
+
+    def _check_recordables(self, multimeter, targets):
+        """NEST refuses Connect(multimeter, neuron) if the neuron cannot record one of record_from."""
+        for node_id in np.unique(targets):
+            model_name, block, _ = self.locate(int(node_id))
+            if block is None:
+                continue
+            recordables = self.neuron_model(model_name).recordables
+            unknown = [name for name in multimeter.params["record_from"] if name not in recordables]
+            if unknown:
+                raise IllegalConnection("Creation of connection is not possible because:\nCannot connect with "
+                                        f"unknown recordable {unknown[0]} (recordables of {model_name}: "
+                                        f"{', '.join(recordables)})")
 
     def add_connections(self, sources, targets, weights, delay_steps, synapse, receptor=0):
         """Append connections; ``delay_steps`` (checked by the kernel) is ignored without delay."""

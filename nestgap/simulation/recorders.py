@@ -137,7 +137,7 @@ class Voltmeter(Multimeter):
 
 
 def _bad(device, message):
-    return BadProperty(f"{device.model} with node ID {device.node_id}: {message}")
+    return BadProperty(f"{device.name}: {message}")
 
 
 RECORDERS = {cls.model: cls for cls in (SpikeRecorder, Multimeter, Voltmeter)}
