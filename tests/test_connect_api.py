@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 import pytest
+from validation.compare import assert_same, assert_same_error, outcome
 
 HH = "hh_psc_alpha_gap"
 GAP = "gap_junction"
@@ -25,40 +26,6 @@ PATTERN = ('Connections with this synapse model can only be created as one-to-on
            '"make_symmetric" set to true or as all-to-all connections with equal source and target populations '
            'and default or scalar parameters.')
 
-
-def outcome(sim, build):
-    """``build(sim)`` after ResetKernel: ("ok", value) or ("raise", exception class name, message)."""
-    sim.ResetKernel()
-    try:
-        return "ok", build(sim)
-    except Exception as error:  # noqa: BLE001 -- the exception is the result
-        return "raise", type(error).__name__, str(error)
-
-
-def assert_same(nest, ng, build):
-    """Same value (and types) from NEST and nestgap; returns the value."""
-    expected, actual = outcome(nest, build), outcome(ng, build)
-    assert actual == expected
-    assert _types(actual) == _types(expected)
-    return actual[1]
-
-
-def assert_same_error(nest, ng, build, *texts, nest_message=True):
-    """Same exception class; nestgap's message contains ``texts`` and NEST's message (if asked)."""
-    expected, actual = outcome(nest, build), outcome(ng, build)
-    assert expected[0] == "raise", expected
-    assert actual[:2] == expected[:2], (actual, expected)
-    for text in (expected[2] if nest_message else "", *texts):
-        assert text in actual[2], (text, actual[2])
-    return actual[2]
-
-
-def _types(value):
-    if isinstance(value, (tuple, list)):
-        return type(value).__name__, [_types(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _types(v) for k, v in value.items()}
-    return type(value).__name__
 
 
 def table(sim, **selection):

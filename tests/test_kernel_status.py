@@ -12,6 +12,7 @@ nestgap, while NEST keeps the entries it processed before the failing one.
 
 import numpy as np
 import pytest
+from validation.compare import assert_same, assert_same_error, outcome
 
 HH = "hh_psc_alpha_gap"
 
@@ -21,40 +22,6 @@ ATTRIBUTES = ("resolution", "tics_per_ms", "ms_per_tic", "tics_per_step", "min_d
               "use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations", "wfr_interpolation_order",
               "network_size", "num_connections", "num_processes")
 
-
-def outcome(sim, build):
-    """``build(sim)`` after ResetKernel: ("ok", value) or ("raise", exception class name, message)."""
-    sim.ResetKernel()
-    try:
-        return "ok", build(sim)
-    except Exception as error:  # noqa: BLE001 -- the exception is the result
-        return "raise", type(error).__name__, str(error)
-
-
-def assert_same(nest, ng, build):
-    """Same value (and type) from NEST and nestgap; returns the value."""
-    expected, actual = outcome(nest, build), outcome(ng, build)
-    assert actual == expected
-    assert _types(actual) == _types(expected)
-    return actual[1]
-
-
-def assert_same_error(nest, ng, build, *texts):
-    """Same exception class; nestgap's message contains NEST's message (if any) and ``texts``."""
-    expected, actual = outcome(nest, build), outcome(ng, build)
-    assert expected[0] == "raise", expected
-    assert actual[:2] == expected[:2], (actual, expected)
-    for text in (expected[2], *texts):
-        assert text in actual[2], (text, actual[2])
-    return actual[2]
-
-
-def _types(value):
-    if isinstance(value, (tuple, list)):
-        return type(value).__name__, [_types(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _types(v) for k, v in value.items()}
-    return type(value).__name__
 
 
 def status(sim):

@@ -16,6 +16,7 @@ instead of NEST's sentence; nestgap cannot freeze nodes.
 
 import numpy as np
 import pytest
+from validation.compare import assert_same, assert_same_error, outcome, types_of
 
 HH = "hh_psc_alpha_gap"
 
@@ -26,40 +27,6 @@ STATE = ("V_m", "Act_m", "Inact_h", "Act_n", "Inact_p")
 INFO = ("element_type", "frozen", "global_id", "local", "model", "node_uses_wfr", "t_spike", "thread", "vp")
 EXTRA = ("I_syn_ex", "I_syn_in", "DI_syn_ex", "DI_syn_in", "r")  # nestgap's superset
 
-
-def outcome(sim, build):
-    """``build(sim)`` after ResetKernel: ("ok", value) or ("raise", exception class name, message)."""
-    sim.ResetKernel()
-    try:
-        return "ok", build(sim)
-    except Exception as error:  # noqa: BLE001 -- the exception is the result
-        return "raise", type(error).__name__, str(error)
-
-
-def assert_same(nest, ng, build):
-    """Same value (and types) from NEST and nestgap; returns the value."""
-    expected, actual = outcome(nest, build), outcome(ng, build)
-    assert actual == expected
-    assert _types(actual) == _types(expected)
-    return actual[1]
-
-
-def assert_same_error(nest, ng, build, *texts, nest_message=True):
-    """Same exception class; nestgap's message contains ``texts`` and NEST's message (if asked)."""
-    expected, actual = outcome(nest, build), outcome(ng, build)
-    assert expected[0] == "raise", expected
-    assert actual[:2] == expected[:2], (actual, expected)
-    for text in (expected[2] if nest_message else "", *texts):
-        assert text in actual[2], (text, actual[2])
-    return actual[2]
-
-
-def _types(value):
-    if isinstance(value, (tuple, list)):
-        return type(value).__name__, [_types(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _types(v) for k, v in value.items()}
-    return type(value).__name__
 
 
 def ids(nodes):
@@ -314,7 +281,7 @@ def test_status_dictionary_is_a_superset(nest, ng):
         assert set(keys) <= set(expected) & set(actual)
         shared = [k for k in keys if k != "recordables"]
         assert {k: actual[k] for k in shared} == {k: expected[k] for k in shared}
-        assert _types({k: actual[k] for k in shared}) == _types({k: expected[k] for k in shared})
+        assert types_of({k: actual[k] for k in shared}) == types_of({k: expected[k] for k in shared})
         assert set(expected["recordables"]) <= set(actual["recordables"])
         assert set(actual) - set(expected) == set(EXTRA)
         assert {k: actual[k] for k in EXTRA} == {"I_syn_ex": 0.0, "I_syn_in": 0.0, "DI_syn_ex": 0.0,

@@ -1,4 +1,4 @@
-"""Comparisons of simulation results, bit for bit."""
+"""Comparisons of NEST and nestgap: results bit for bit, API calls by value, type and exception."""
 
 import numpy as np
 import pytest
@@ -14,3 +14,38 @@ def assert_bitwise_equal(actual, expected, what=""):
         pytest.fail(f"{what}: {np.count_nonzero(diff)} of {diff.size} values differ, max |difference| "
                     f"{diff.max():g}, first at flat index {first}: {actual.ravel()[first]!r} vs "
                     f"{expected.ravel()[first]!r}")
+
+
+def outcome(sim, build):
+    """``build(sim)`` after ResetKernel: ("ok", value) or ("raise", exception class name, message)."""
+    sim.ResetKernel()
+    try:
+        return "ok", build(sim)
+    except Exception as error:  # noqa: BLE001 -- the exception is the result
+        return "raise", type(error).__name__, str(error)
+
+
+def assert_same(nest, ng, build):
+    """Same value (and types) from NEST and nestgap; returns the value."""
+    expected, actual = outcome(nest, build), outcome(ng, build)
+    assert actual == expected
+    assert types_of(actual) == types_of(expected)
+    return actual[1]
+
+
+def assert_same_error(nest, ng, build, *texts, nest_message=True):
+    """Same exception class; nestgap's message contains ``texts`` and NEST's message (if asked)."""
+    expected, actual = outcome(nest, build), outcome(ng, build)
+    assert expected[0] == "raise", expected
+    assert actual[:2] == expected[:2], (actual, expected)
+    for text in (expected[2] if nest_message else "", *texts):
+        assert text in actual[2], (text, actual[2])
+    return actual[2]
+
+
+def types_of(value):
+    if isinstance(value, (tuple, list)):
+        return type(value).__name__, [types_of(v) for v in value]
+    if isinstance(value, dict):
+        return {k: types_of(v) for k, v in value.items()}
+    return type(value).__name__
