@@ -21,8 +21,7 @@ def add_to_rings(rows, ports, slots, values, buffer, counts):
             counts[rows[e], ports[e], slots[e]] += 1
 
 
-@jit(parallel=True)
-def deliver_gap_coefficients(indptr, source_rows, weights, coefficients, sum_g, received):
+def _deliver_gap_coefficients(indptr, source_rows, weights, coefficients, sum_g, received):
     """For target t: sum_g[t] = sum of w, received[t] = sum of w * coefficients[source]."""
     n_coefficients = coefficients.shape[1]
     for t in prange(indptr.shape[0] - 1):
@@ -36,6 +35,17 @@ def deliver_gap_coefficients(indptr, source_rows, weights, coefficients, sum_g, 
             for k in range(n_coefficients):
                 received[t, k] += w * coefficients[source, k]
         sum_g[t] = g
+
+
+_deliver_serial = jit(_deliver_gap_coefficients)
+_deliver_parallel = jit(_deliver_gap_coefficients, parallel=True)
+
+
+def deliver_gap_coefficients(indptr, source_rows, weights, coefficients, sum_g, received):
+    """Gap-junction coefficients to every target row; threads only where the work pays for them."""
+    work = len(weights) * coefficients.shape[1]
+    (_deliver_parallel if work > 100_000 else _deliver_serial)(indptr, source_rows, weights, coefficients,
+                                                                sum_g, received)
 
 
 def csr_by_row(rows, n_rows):

@@ -28,11 +28,11 @@ class Device:
     model = ""
     element_type = "stimulator"
     defaults = {}
+    changes = 0  # counts status changes of all devices (derived schedules are rebuilt)
 
     def __init__(self, node_id, params=None):
         self.node_id = node_id
         self.params = dict(self.defaults)
-        self.version = 0
         if params:
             self.set_status(params, None)
 
@@ -58,7 +58,7 @@ class Device:
             new[key] = self._convert(key, value)
         self.validate(new, grid)
         self.params = new
-        self.version += 1  # invalidates derived schedules
+        Device.changes += 1
 
     def _convert(self, key, value):
         default = self.defaults[key]

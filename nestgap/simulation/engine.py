@@ -26,7 +26,7 @@ import numpy as np
 from ..codegen import jit
 from ..exceptions import BadParameter, KernelException
 from .delivery import add_to_rings, csr_by_row, deliver_gap_coefficients
-from .devices import DCGenerator, SpikeGenerator
+from .devices import DCGenerator, Device, SpikeGenerator
 from .recorders import Multimeter, SpikeRecorder
 
 
@@ -172,6 +172,10 @@ class Engine:
                                        if kind[node_id] == 2}
         self._generator_connections.update(
             {int(g): part for g, part in zip(generator_ids, np.split(from_generators, starts[1:]))})
+        # poisson and dc generators draw or send step by step; spike generators are scheduled at once
+        self._stepwise_generators = [(net.devices[node_id], connections)
+                                     for node_id, connections in sorted(self._generator_connections.items())
+                                     if not isinstance(net.devices[node_id], SpikeGenerator)]
         self._block_of, self._row_of, self._kind = block_of, row_of, kind
         self._connection_arrays = (source, target, weight, delay)
         self._spike_schedule_key = None
@@ -303,10 +307,7 @@ class Engine:
     def _update_devices(self, frm, to):
         """Generators send the events of steps [frm, to) into their targets' ring buffers."""
         grid = self.settings.grid
-        for node_id, connections in self._generator_connections.items():
-            device = self.network.devices[node_id]
-            if isinstance(device, SpikeGenerator):
-                continue  # all spike generators together, below
+        for device, connections in self._stepwise_generators:
             index, stamps, factor, multiplicity = device.emit(self.clock, frm, to, grid, self.rng, len(connections))
             self._route_events(connections[index], stamps, factor, multiplicity,
                                current=isinstance(device, DCGenerator))
@@ -317,11 +318,13 @@ class Engine:
                                multiplicity[first:last])
 
     def _spike_schedule(self):
-        """All spike-generator events (stamp, connection, factor), by stamp; rebuilt when changed."""
-        devices = [(node_id, self.network.devices[node_id]) for node_id in sorted(self._generator_connections)
-                   if isinstance(self.network.devices[node_id], SpikeGenerator)]
-        key = (self._routes_key, tuple(d.version for _, d in devices))
+        """All spike-generator events (stamp, connection, factor, multiplicity), by stamp.
+
+        Rebuilt when connections or any device's status changed."""
+        key = (self._routes_key, Device.changes)
         if key != self._spike_schedule_key:
+            devices = [(node_id, self.network.devices[node_id]) for node_id in sorted(self._generator_connections)
+                       if isinstance(self.network.devices[node_id], SpikeGenerator)]
             parts = [d.all_events(self.settings.grid, len(self._generator_connections[node_id]))
                      for node_id, d in devices]
             connection = np.concatenate([self._generator_connections[node_id][p[0]]
