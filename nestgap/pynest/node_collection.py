@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from ..exceptions import BadParameter, BadProperty, UnknownNode
+from . import state as _state
 
 
 class NodeCollection:
@@ -23,11 +24,13 @@ class NodeCollection:
         if isinstance(node_ids, NodeCollection):
             raise TypeError("an integer is required")
         ids = np.asarray([] if node_ids is None else node_ids, dtype=np.int64).ravel()
-        if len(ids):
-            if np.any(np.diff(ids) < 0):
+        if len(ids) > 1:
+            steps = np.diff(ids)
+            if (steps < 0).any():
                 raise BadProperty("Indices must be sorted in ascending order")
-            if np.any(np.diff(ids) == 0):
+            if (steps == 0).any():
                 raise BadProperty("All node IDs in a NodeCollection have to be unique")
+        if len(ids):
             size = _kernel().network.size
             if ids[0] < 1 or ids[-1] > size:
                 bad = ids[0] if ids[0] < 1 else ids[-1]
@@ -236,5 +239,4 @@ def to_json(value) -> str:
 
 
 def _kernel():
-    from . import state
-    return state.kernel
+    return _state.kernel
