@@ -99,9 +99,9 @@ HEADER = ("| gap (nS) | NEST simulate (s) | nestgap simulate (s) | nestgap/NEST 
 
 
 def scaling(threads, simtime=100.0, sizes=(500, 2000, 8000), weight=0.3):
-    """Cost per neuron-step (wall time x threads / (neurons x steps)) as the network grows."""
-    lines = ["| neurons | NEST (us per neuron-step) | nestgap (us per neuron-step) | nestgap/NEST | identical |",
-             "|---|---|---|---|---|"]
+    """Cost per neuron-step (wall time x threads / (neurons x steps), in thread-us) as the network grows."""
+    lines = ["| neurons | NEST (us per neuron-step) | nestgap (us per neuron-step) | nestgap/NEST time | "
+             "NEST peak RSS (MB) | nestgap peak RSS (MB) | identical spikes |", "|---|---|---|---|---|---|---|"]
     steps = simtime / 0.05
     with tempfile.TemporaryDirectory() as folder:
         for n in sizes:
@@ -110,7 +110,7 @@ def scaling(threads, simtime=100.0, sizes=(500, 2000, 8000), weight=0.3):
             identical = np.array_equal(np.load(ours["spike_file"]), np.load(theirs["spike_file"]))
             cost = [r["simulate_s"] * threads / (n * steps) * 1e6 for r in (theirs, ours)]
             lines.append(f"| {n} | {cost[0]:.2f} | {cost[1]:.2f} | {cost[1] / cost[0]:.2f} | "
-                         f"{'yes' if identical else 'NO'} |")
+                         f"{theirs['peak_rss_mb']:.0f} | {ours['peak_rss_mb']:.0f} | {'yes' if identical else 'NO'} |")
             print(lines[-1], flush=True)
     return lines
 
