@@ -9,6 +9,8 @@ import warnings
 
 import numpy as np
 
+from validation.gallery import wfr_settings
+
 #: the 20 variants of the gap-coupled pair (NEST_SEMANTICS section 10): name -> settings
 PAIR_VARIANTS = {
     "order3": {},
@@ -38,12 +40,7 @@ def _kernel(nest, resolution, use_wfr, order, comm, tol, max_iterations, vps=1):
     nest.ResetKernel()
     nest.resolution = resolution
     nest.total_num_virtual_procs = vps
-    nest.use_wfr = use_wfr
-    if use_wfr:
-        nest.wfr_comm_interval = comm
-        nest.wfr_tol = tol
-        nest.wfr_max_iterations = max_iterations
-        nest.wfr_interpolation_order = order
+    wfr_settings(nest, use_wfr, order, comm, tol, max_iterations)
 
 
 def gap_pair(nest, T=100.0, resolution=0.05, use_wfr=True, order=3, comm=1.0, tol=1e-4, max_iterations=15,
