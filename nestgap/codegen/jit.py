@@ -10,6 +10,7 @@ numba compiles without fast-math, so every operation rounds as written.
 
 import ctypes
 import os
+import site
 import sys
 from pathlib import Path
 
@@ -24,16 +25,17 @@ def _threading_layer() -> str:
     workqueue on the gallery network with 2 threads), is safe with ``fork`` and
     with threads, and does not clash with NEST's OpenMP runtime in the same
     process. numba's OpenMP layer is not used: GNU OpenMP aborts forked children.
-    The wheel puts ``libtbb`` into ``<prefix>/lib``, which the loader does not
-    search, so it is loaded from there first.
+    The wheel puts ``libtbb`` into ``<prefix>/lib`` (or ``~/.local/lib`` with
+    ``pip --user``), which the loader does not search, so it is loaded from there first.
     """
-    for prefix in dict.fromkeys((sys.prefix, sys.base_prefix)):
-        for library in sorted(Path(prefix, "lib").glob("libtbb.so.12*")):
-            try:
-                ctypes.CDLL(str(library), mode=ctypes.RTLD_GLOBAL)
-                break
-            except OSError:
-                continue
+    libraries = [library for prefix in dict.fromkeys((sys.prefix, sys.base_prefix, site.getuserbase()))
+                 for library in sorted(Path(prefix, "lib").glob("libtbb.so.12*"))]
+    for library in libraries:  # the first that loads, one copy only
+        try:
+            ctypes.CDLL(str(library), mode=ctypes.RTLD_GLOBAL)
+            break
+        except OSError:
+            continue
     try:
         # numba needs TBB 2021.6 or later (interface version 12060)
         if ctypes.CDLL("libtbb.so.12").TBB_runtime_interface_version() < 12060:
