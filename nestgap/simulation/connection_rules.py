@@ -489,20 +489,23 @@ def _hang_guard(word, degree, pool, excl, multapses):
             f"(NEST 3.10 does not return for this request)")
 
 
+def _fixed_degree(fixed, drawn, spec, rng, word):
+    """``spec[word]`` partners from ``drawn`` for every node of ``fixed``, row by row;
+    returns (fixed ids, drawn ids, value index, shape of a value array)."""
+    k = spec[word.lower()]
+    excl = np.full(len(fixed), -1, np.int64) if spec["allow_autapses"] else _positions(drawn, fixed)
+    _hang_guard(word, k, len(drawn), excl, spec["allow_multapses"])
+    rows, idx = _draw_rows(rng, np.full(len(fixed), k), len(drawn), excl, not spec["allow_multapses"])
+    return fixed[rows], drawn[idx], np.arange(rows.size), (len(fixed), k)
+
+
 def _fixed_indegree(pre, post, spec, rng):
-    k = spec["indegree"]
-    excl = np.full(len(post), -1, np.int64) if spec["allow_autapses"] else _positions(pre, post)
-    _hang_guard("Indegree", k, len(pre), excl, spec["allow_multapses"])
-    rows, idx = _draw_rows(rng, np.full(len(post), k), len(pre), excl, not spec["allow_multapses"])
-    return pre[idx], post[rows], np.arange(rows.size), (len(post), k)
+    targets, sources, vi, shape = _fixed_degree(post, pre, spec, rng, "Indegree")
+    return sources, targets, vi, shape
 
 
 def _fixed_outdegree(pre, post, spec, rng):
-    k = spec["outdegree"]
-    excl = np.full(len(pre), -1, np.int64) if spec["allow_autapses"] else _positions(post, pre)
-    _hang_guard("Outdegree", k, len(post), excl, spec["allow_multapses"])
-    rows, idx = _draw_rows(rng, np.full(len(pre), k), len(post), excl, not spec["allow_multapses"])
-    return pre[rows], post[idx], np.arange(rows.size), (len(pre), k)
+    return _fixed_degree(pre, post, spec, rng, "Outdegree")
 
 
 def _fixed_total_number(pre, post, spec, rng):
