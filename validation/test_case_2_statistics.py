@@ -62,9 +62,13 @@ def table():
         for measure, label in (("rate", "rate (spikes/s)"), ("chi", "Golomb chi"), ("cv", "pop. count CV")):
             v = {name: np.array([r[measure] for r in data[name] if r["gap_weight"] == weight])
                  for name in ("nest", "nestgap")}
+            if min(len(x) for x in v.values()) < 2:  # a partial run: no spread to compare yet
+                lines.append(f"| {weight:g} | {label} | – | – | {len(v['nest'])}/{len(v['nestgap'])} | – | – | – |")
+                continue
             cells = [f"{x.mean():.3g} ± {x.std(ddof=1):.2g} ({x.min():.3g}–{x.max():.3g})" for x in v.values()]
             error = np.sqrt(v["nest"].var(ddof=1) / len(v["nest"]) + v["nestgap"].var(ddof=1) / len(v["nestgap"]))
-            z = abs(v["nestgap"].mean() - v["nest"].mean()) / error if error > 0 else 0.0
+            difference = abs(v["nestgap"].mean() - v["nest"].mean())
+            z = difference / error if error > 0 else (0.0 if difference == 0 else np.inf)
             in_range = v["nest"].min() <= v["nestgap"].mean() <= v["nest"].max()
             lines.append(f"| {weight:g} | {label} | {cells[0]} | {cells[1]} | {len(v['nest'])}/{len(v['nestgap'])} | "
                          f"{z:.1f} | {'yes' if z < 2 else 'no'} | {'yes' if in_range else 'no'} |")
