@@ -23,12 +23,17 @@ from .python_printer import PythonPrinter, number, python_name
 TEMPLATES = Path(__file__).parent / "templates"
 
 #: names the generated module defines at module level
-_MODULE_NAMES = {"math", "np", "jit", "prange", "dynamics", "rkf45_step", "hadjust", "evolve_apply",
-                 "update_neuron", "update_population", "compute_internals", "initial_state",
+_MODULE_NAMES = {"math", "np", "jit", "prange", "dynamics_lanes", "dynamics_lane",
+                 "rkf45_attempt", "update_task", "update_population", "compute_internals", "initial_state",
                  "check_invariants", "default_parameters", "MODEL", "SOURCE_SHA256", "PARAMETERS",
                  "STATE", "ODE_STATE", "AUX_STATE", "INT_STATE", "INTERNALS", "SPIKE_PORTS",
-                 "CURRENT_PORTS", "GAP_JUNCTION", "EMITS_SPIKES", "INVARIANTS", "N_WORK_ROWS",
+                 "CURRENT_PORTS", "GAP_JUNCTION", "EMITS_SPIKES", "INVARIANTS", "LANES",
                  "range", "abs", "min", "max", "int", "float", "True", "False", "None"}
+
+#: operations that can turn a NaN into a number: right-hand sides using them do not
+#: use the vectorisable exp (whose rare out-of-range results are NaN markers, see the template)
+_NAN_ABSORBING_CALLS = {"min", "max", "clip", "floor", "ceil", "pow"}
+_NAN_ABSORBING_OPS = {"**", "%", "<", "<=", ">", ">=", "==", "!=", "and", "or", "not"}
 
 
 def generate_python(spec) -> str:
@@ -48,7 +53,10 @@ class _Generator:
         self.current_ports = [p.name for p in spec.current_ports]
         self.spike_ports = [p.name for p in spec.spike_ports]
         self.gap = spec.gap_junction
+        self.function_names = {f.name for f in spec.functions}
         self._check_names()
+        self.before_integration, self.after_integration = self._split_update()
+        self.vector_exp = self._vectorisable()
 
     # -- names ---------------------------------------------------------------
     def _check_names(self):
@@ -64,9 +72,9 @@ class _Generator:
         return ModelError(self.spec.path, [(None, None, message)])
 
     # -- expressions in the different functions ---------------------------------
-    def _printer(self, context):
+    def _printer(self, context, vector=False):
         """A printer for ``context`` in {functions, defaults, internals, initial, invariants,
-        dynamics, update}."""
+        dynamics, update}; ``vector``: calls go to the vectorisable exp and model functions."""
 
         def name(node):
             n, kind = node.name, node.kind
@@ -109,6 +117,10 @@ class _Generator:
                 if context in ("update", "dynamics"):
                     return "_h"
                 raise self._error("resolution() is only available in internals, ODEs and update blocks")
+            if vector and node.function == "exp":
+                return f"_exp_v({args[0]})"
+            if vector and node.function in self.function_names:
+                return f"_v_{python_name(node.function)}({', '.join(args)})"
             if node.function == "steps":
                 if context != "internals":
                     raise self._error("steps() is only available in the internals block")
@@ -137,14 +149,6 @@ class _Generator:
                 if stmt.orelse:
                     lines.append(f"{indent}else:")
                     lines += self._statements(stmt.orelse, printer, indent + "    ")
-            elif isinstance(stmt, ir.IntegrateODEs):
-                if not self.ode:
-                    continue
-                lines += [f"{indent}_STEP[_i], _t_f = integrate_step(_h, _STEP[_i], _y, _w, _ctx, _k1_known)",
-                          f"{indent}_k1_known = False"]
-                if self.gap:
-                    lines += [f"{indent}for _j in range(_N_ODE):",
-                              f"{indent}    _w[_YEND, _j] = _y[_j]"]
             elif isinstance(stmt, ir.EmitSpike):
                 lines.append(f"{indent}if not _wfr:")
                 lines.append(f"{indent}    _SPIKED[_i, _lag] = True")
@@ -153,6 +157,43 @@ class _Generator:
             else:
                 raise self._error(f"unsupported statement {stmt!r}")
         return lines
+
+    def _split_update(self):
+        """The update block as (statements before, statements after) its integrate_odes() call.
+
+        The lane integrator runs the integration of many neurons side by side, so a
+        model's update block must integrate exactly once, at its top level.
+        """
+        update = self.spec.update
+        top = [k for k, stmt in enumerate(update) if isinstance(stmt, ir.IntegrateODEs)]
+        nested = sum(isinstance(sub, ir.IntegrateODEs) for stmt in update if not isinstance(stmt, ir.IntegrateODEs)
+                     for sub in ir.walk(stmt))
+        if len(top) != 1 or nested:
+            raise self._error("the update block must call integrate_odes() exactly once, at its top level "
+                              f"(found {len(top)} top-level and {nested} nested calls)")
+        return update[:top[0]], update[top[0] + 1:]
+
+    def _vectorisable(self) -> bool:
+        """May the right-hand side use the vectorisable exp? Only if no operation in it
+        (following inline expressions and model functions) can turn a NaN into a number."""
+        todo = [expr for _, expr in self.spec.odes]
+        functions = {f.name: f for f in self.spec.functions}
+        seen = set()
+        while todo:
+            for sub in ir.walk(todo.pop()):
+                if isinstance(sub, ir.Conditional) or isinstance(sub, ir.If) or \
+                        isinstance(sub, (ir.Binary, ir.Unary)) and sub.op in _NAN_ABSORBING_OPS:
+                    return False
+                if isinstance(sub, ir.Call):
+                    if sub.function in _NAN_ABSORBING_CALLS:
+                        return False
+                    if sub.function in functions and sub.function not in seen:
+                        seen.add(sub.function)
+                        todo += list(functions[sub.function].body)
+                if isinstance(sub, ir.Name) and sub.kind == "inline" and sub.name not in seen:
+                    seen.add(sub.name)
+                    todo.append(self.inlines[sub.name])
+        return True
 
     def _used(self, exprs):
         """Names (by kind) used by ``exprs``, following inline expressions."""
@@ -168,11 +209,13 @@ class _Generator:
         return used
 
     # -- the pieces of the module ----------------------------------------------
-    def functions(self):
-        printer = self._printer("functions")
+    def functions(self, vector=False):
+        """The model's functions; with ``vector`` their vectorisable twins ``_v_<name>``."""
+        printer = self._printer("functions", vector)
         blocks = []
         for function in self.spec.functions:
-            head = f"def {python_name(function.name)}({', '.join(python_name(p) for p in function.params)}):"
+            name = ("_v_" if vector else "") + python_name(function.name)
+            head = f"def {name}({', '.join(python_name(p) for p in function.params)}):"
             blocks.append("\n".join([head] + self._statements(function.body, printer, "    ")))
         return blocks
 
@@ -224,38 +267,53 @@ class _Generator:
         lines += [f"{python_name(n)} = {ints}[_i, {k}]" for k, n in enumerate(self.int)]
         return lines
 
-    def dynamics(self):
-        printer = self._printer("dynamics")
+    def dynamics(self, vector=False):
+        """Body of the right-hand side for lane ``_l`` of the register file ``_R``: reads the
+        state rows _RYIN and the time row _RT, writes the derivative rows _RF."""
+        printer = self._printer("dynamics", vector)
         odes = [expr for _, expr in self.spec.odes]
         used = self._used(odes)
-        lines = [f"{python_name(n)} = _y[_{n}]" for n in self.ode if n in used.get("state", ())]
-        lines += [f"{python_name(p)} = _p[{k}]" for k, p in enumerate(self.params) if p in used.get("parameter", ())]
-        lines += [f"{python_name(q)} = _q[{k}]" for k, q in enumerate(self.internals)
+
+        def cell(row):
+            return f"_R[({row}) * _L + _l]"
+        lines = [f"{python_name(n)} = {cell(f'_RYIN + _{n}')}" for n in self.ode if n in used.get("state", ())]
+        lines += [f"{python_name(p)} = {cell(f'_RP + {k}')}" for k, p in enumerate(self.params)
+                  if p in used.get("parameter", ())]
+        lines += [f"{python_name(q)} = {cell(f'_RQ + {k}')}" for k, q in enumerate(self.internals)
                   if q in used.get("internal", ())]
-        lines += [f"{python_name(c)} = _cur[{k}]" for k, c in enumerate(self.current_ports)
+        lines += [f"{python_name(c)} = {cell(f'_RCUR + {k}')}" for k, c in enumerate(self.current_ports)
                   if c in used.get("continuous_port", ())]
         if self.gap and self.gap.current_port in used.get("continuous_port", ()):
             v, port = python_name(self.gap.membrane_potential), python_name(self.gap.current_port)
+            g, c = cell("_RGG"), [cell(f"_RGC + {k}") for k in range(4)]
             lines += [
                 "# gap-junction current from the neighbours' interpolated waveforms (NEST's order):",
-                "# sum_j g_ij (P_j(tau) - V) with tau = _time / _h",
-                "_tau = _time / _h",
+                "# sum_j g_ij (P_j(tau) - V) with tau = t / h; _RGC holds this step's coefficients",
+                f"_tau = {cell('_RT')} / _h",
                 "if _order == 0:",
-                f"    {port} = -_gap_G * {v} + _gap_c[_lag]",
+                f"    {port} = -{g} * {v} + {c[0]}",
                 "elif _order == 1:",
-                f"    {port} = -_gap_G * {v} + _gap_c[_lag * 2 + 0] + _gap_c[_lag * 2 + 1] * _tau",
+                f"    {port} = -{g} * {v} + {c[0]} + {c[1]} * _tau",
                 "else:",
-                f"    {port} = (-_gap_G * {v} + _gap_c[_lag * 4 + 0] + _gap_c[_lag * 4 + 1] * _tau",
-                f"              + _gap_c[_lag * 4 + 2] * _tau * _tau + _gap_c[_lag * 4 + 3] * _tau * _tau * _tau)",
+                f"    {port} = (-{g} * {v} + {c[0]} + {c[1]} * _tau",
+                f"              + {c[2]} * _tau * _tau + {c[3]} * _tau * _tau * _tau)",
             ]
         for name, expr in self.spec.inlines:
             if name in used.get("inline", ()):
                 lines.append(f"{python_name(name)} = {printer.expr(expr)}")
         for name, expr in self.spec.odes:
-            lines.append(f"_f[_{name}] = {printer.expr(expr)}")
+            lines.append(f"{cell(f'_RF + _{name}')} = {printer.expr(expr)}")
         return lines
 
     def update_parts(self):
+        """The per-step code of one neuron (lane ``_l``), around its integration: the update
+        block before and after integrate_odes(), onReceive and onCondition blocks, recording.
+
+        The two halves run at different moments of the lane integrator, so each loads the
+        neuron's parameters and internals, and the lane's copies of the other state
+        variables (_LAUX, _LINT) and of the update block's own variables (_LLOC), and
+        stores back what it may have changed.
+        """
         printer = self._printer("update")
         bodies = [self.spec.update, *(b for _, b in self.spec.on_receive), *(b for _, b in self.spec.on_condition)]
         exprs = [c for c, _ in self.spec.on_condition]
@@ -267,12 +325,17 @@ class _Generator:
                 if p in used.get("parameter", ())]
         load += [f"{python_name(q)} = {'int(_Q[_i, %d])' % k if self._is_integer_internal(q) else '_Q[_i, %d]' % k}"
                  for k, q in enumerate(self.internals) if q in used.get("internal", ())]
-        load += [f"{python_name(n)} = _AUX[_i, {k}]" for k, n in enumerate(self.aux)]
-        load += [f"{python_name(n)} = _INT[_i, {k}]" for k, n in enumerate(self.int)]
-        store = [f"_AUX[_i, {k}] = {python_name(n)}" for k, n in enumerate(self.aux)]
-        store += [f"_INT[_i, {k}] = {python_name(n)}" for k, n in enumerate(self.int)]
+        load += [f"{python_name(n)} = _LAUX[_l, {k}]" for k, n in enumerate(self.aux)]
+        load += [f"{python_name(n)} = _LINT[_l, {k}]" for k, n in enumerate(self.int)]
+        store = [f"_LAUX[_l, {k}] = {python_name(n)}" for k, n in enumerate(self.aux)]
+        store += [f"_LINT[_l, {k}] = {python_name(n)}" for k, n in enumerate(self.int)]
+        declared = [sub for stmt in self.before_integration for sub in ir.walk(stmt) if isinstance(sub, ir.Declare)]
+        names = list(dict.fromkeys(python_name(d.name) for d in declared))
+        kinds = {python_name(d.name): d.type for d in declared}
+        keep = [f"_LLOC[_l, {k}] = {n}" for k, n in enumerate(names)]
+        restore = [f"{n} = {'_LLOC[_l, %d]' % k if kinds[n] == 'real' else 'int(_LLOC[_l, %d])' % k}"
+                   if kinds[n] != "boolean" else f"{n} = _LLOC[_l, {k}] != 0.0" for k, n in enumerate(names)]
 
-        update = self._statements(self.spec.update, printer)
         on_receive = []
         for port, body in self.spec.on_receive:
             k = self.spike_ports.index(port)
@@ -285,23 +348,18 @@ class _Generator:
             on_condition += self._statements(body, printer, "    ") or ["    pass"]
         columns = [f"_y[_{n}]" for n in self.ode] + [python_name(n) for n in self.aux + self.int]
         record = [f"_REC_BUF[_row, _lag, {k}] = {c}" for k, c in enumerate(columns)]
-        return dict(load_locals=load, store_locals=store, update_block=update or ["pass"],
+        return dict(load_locals=load, store_locals=store, keep_locals=keep, restore_locals=restore,
+                    n_update_locals=max(1, len(names)),
+                    before_integration=self._statements(self.before_integration, printer) or ["pass"],
+                    after_integration=self._statements(self.after_integration, printer) or ["pass"],
                     k1_reuse=repr(self._k1_reuse()),
                     on_receive=on_receive or ["pass"], on_condition=on_condition, record=record or ["pass"])
 
     def _k1_reuse(self) -> bool:
         """May f(0, y) computed at a step's start serve as the integrator's first k1?
-
-        Yes if the update block reaches its first integrate_odes() (at top level)
-        without assigning to an ODE state variable.
-        """
-        for stmt in self.spec.update:
-            if isinstance(stmt, ir.IntegrateODEs):
-                return True
-            if any(isinstance(s, ir.Assign) and s.name in self.ode for s in ir.walk(stmt)) or \
-                    any(isinstance(s, ir.IntegrateODEs) for s in ir.walk(stmt)):
-                return False
-        return False
+        Yes if the update block does not assign to an ODE state variable before integrate_odes()."""
+        return not any(isinstance(sub, ir.Assign) and sub.name in self.ode
+                       for stmt in self.before_integration for sub in ir.walk(stmt))
 
     def _is_integer_internal(self, name):
         return self.spec.variable(name).type != "real"
@@ -330,7 +388,11 @@ class _Generator:
             ode_index=list(enumerate(self.ode)) and [(n, k) for k, n in enumerate(self.ode)],
             functions=self.functions(), default_parameters=self.default_parameters(),
             compute_internals=self.compute_internals(), initial_state=self.initial_state(),
-            dynamics=self.dynamics(), **self.update_parts())
+            vector_exp=self.vector_exp, vector_functions=self.functions(vector=True) if self.vector_exp else [],
+            n_aux=len(self.aux), n_int=len(self.int), n_params=len(self.params),
+            n_internals=len(self.internals), n_current_ports=len(self.current_ports),
+            dynamics=self.dynamics(), dynamics_vector=self.dynamics(vector=self.vector_exp),
+            **self.update_parts())
         text = environment.get_template("python_kernel.py.jinja").render(**context)
         return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 

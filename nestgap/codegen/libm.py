@@ -85,10 +85,13 @@ if ENABLED:
     _I, _U45 = numba.uint64(_N - 1), numba.uint64(45)
 
     @jit(inline="always")
-    def fast_exp(x):
-        """glibc's exp(x), same operations in the same order (see the module docstring)."""
-        if ((_bits(x) >> _U52) & _MASK) - _TINY >= _RANGE:  # |x| < 2^-54 or |x| >= 512, inf, nan
-            return math.exp(x)
+    def _outside_fast_path(x):
+        """|x| < 2^-54 or |x| >= 512, inf, nan: glibc's special cases."""
+        return ((_bits(x) >> _U52) & _MASK) - _TINY >= _RANGE
+
+    @jit(inline="always")
+    def _fast_path(x):
+        """glibc's exp(x) for x inside its fast path, same operations in the same order."""
         z = _fma(x, INV_LN2_N, SHIFT)          # k = round(x N / ln 2), in the low bits of z
         k = _bits(z)
         kd = z - SHIFT
@@ -104,6 +107,20 @@ if ENABLED:
         tmp = _fma(r2 * r2, c45, tmp)
         scale = _double(scale_bits)
         return _fma(scale, tmp, scale)         # scale * (1 + tail + exp(r) - 1)
+
+    @jit(inline="always")
+    def fast_exp(x):
+        """glibc's exp(x) (see the module docstring)."""
+        if _outside_fast_path(x):
+            return math.exp(x)
+        return _fast_path(x)
+
+    @jit(inline="always")
+    def fast_exp_or_nan(x):
+        """glibc's exp(x) inside its fast path, NaN outside: no call and no branch, so
+        that loops over many x vectorise (the table lookups become SIMD gathers)."""
+        value = _fast_path(x)
+        return math.nan if _outside_fast_path(x) else value
 
     @jit
     def _differences(xs):
@@ -128,9 +145,11 @@ if ENABLED:
 
     EXACT = _agrees_with_libm()
     exp = fast_exp if EXACT else libm_exp
+    #: exp(x), or NaN where glibc's fast path does not apply (callers redo those exactly)
+    exp_or_nan = fast_exp_or_nan if EXACT else libm_exp
 else:
     EXACT = False
-    exp = math.exp
+    exp = exp_or_nan = math.exp
 
 #: part of the cache key of generated code: which exp it was compiled with
 VARIANT = "fast-exp" if EXACT else "libm-exp"

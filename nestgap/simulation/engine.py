@@ -103,10 +103,11 @@ class Engine:
         self._setup_recording()
 
     def _set_threads(self):
+        self.threads = 1
         if jit.ENABLED:
             import numba
-            numba.set_num_threads(max(1, min(self.settings.total_num_virtual_procs,
-                                             numba.config.NUMBA_NUM_THREADS)))
+            self.threads = max(1, min(self.settings.total_num_virtual_procs, numba.config.NUMBA_NUM_THREADS))
+            numba.set_num_threads(self.threads)
 
     def _init_buffers(self, block, ring, D, n_coeff):
         """NEST's init_buffers_: once per node; later only resized (ring growth, new nodes)."""
@@ -135,7 +136,6 @@ class Engine:
         grow("NEW_C", (n, width))
         grow("LAST_Y", (n, D if k.GAP_JUNCTION else 0))
         block.SPIKED = np.zeros((n, D), bool)
-        block.WORK = k.new_work(n)
         block.n_initialized = n
 
     # -- routing tables --------------------------------------------------------------------
@@ -276,10 +276,10 @@ class Engine:
         s = self.settings
         block.SPIKED[:] = False
         return block.kernel.update_population(
-            self.clock, frm, to, wfr, s.wfr_interpolation_order, s.wfr_tol, s.resolution, self.ring,
+            self.threads, self.clock, frm, to, wfr, s.wfr_interpolation_order, s.wfr_tol, s.resolution, self.ring,
             block.Y, block.AUX, block.INT, block.P, block.Q, block.STEP, block.CUR,
             block.SPIKE_BUF, block.SPIKE_CNT, block.CUR_BUF, block.GAP_G, block.GAP_C, block.NEW_C,
-            block.LAST_Y, block.SPIKED, block.REC_ROW, block.REC_BUF, block.WORK)
+            block.LAST_Y, block.SPIKED, block.REC_ROW, block.REC_BUF)
 
     def _waveform_relaxation(self, frm):
         s = self.settings
