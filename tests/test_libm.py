@@ -27,3 +27,24 @@ def test_exp_equals_libm_bit_for_bit():
                          rng.uniform(-1e-5, 1e-5, 50_000), np.linspace(-600.0, 600.0, 100_001)])
     theirs = np.array([math.exp(x) for x in xs])
     assert np.array_equal(_many(xs).view(np.int64), theirs.view(np.int64))
+
+
+@jit
+def _many_or_nan(xs):
+    out = np.empty_like(xs)
+    for k in range(xs.size):  # a loop the compiler vectorises
+        out[k] = libm.exp_or_nan(xs[k])
+    return out
+
+
+def test_vectorisable_exp_is_exact_or_nan():
+    """exp_or_nan: glibc's exp where its fast path applies, NaN exactly where it does not."""
+    rng = np.random.default_rng(11)
+    xs = np.concatenate([rng.uniform(-120.0, 120.0, 1_000_000), rng.uniform(-745.5, 709.8, 100_000),
+                         np.array([0.0, -0.0, 1e-17, -1e-17, 2.0 ** -54, 511.9, 512.0, -512.0, math.inf,
+                                   -math.inf, math.nan])])
+    ours = _many_or_nan(xs)
+    outside = (np.abs(xs) < 2.0 ** -54) | (np.abs(xs) >= 512.0) | np.isnan(xs)
+    assert np.isnan(ours[outside]).all()
+    theirs = np.array([math.exp(x) for x in xs[~outside]])
+    assert np.array_equal(ours[~outside].view(np.int64), theirs.view(np.int64))

@@ -1,0 +1,87 @@
+"""The vectorised right-hand side of the lane integrator against reference_impl.
+
+dynamics_lanes evaluates eight neurons at once with an exp that is exact inside
+glibc's fast path and NaN outside it (|x| < 2^-54, |x| >= 512, inf, nan); such
+lanes are redone with the exact exp. States that hit those cases (V_m = -44 mV
+gives exp(0); |V_m| in the thousands of mV overflows) must still give the
+reference's derivatives bit for bit, whatever else the other lanes hold.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from nestgap.codegen.cache import kernel_module
+from reference_impl import hh_psc_alpha_gap as reference
+from validation.compare import assert_bitwise_equal
+
+MODEL = "models/hh_psc_alpha_gap.nestml"
+SPECIAL_V = [-44.0, 75.5, -51.25, 95.0, 0.0, -0.0, 3.0e4, -3.0e4, 1.0e6, -1.0e6, math.inf, -math.inf, math.nan]
+
+
+def _c_exp(x):
+    """glibc's exp with C semantics (inf on overflow, where Python raises)."""
+    try:
+        return np.float64(math.exp(x))
+    except OverflowError:
+        return np.float64(math.inf)
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    return kernel_module(MODEL)
+
+
+def _lanes(kernel, states, params, i_stim, gap_g, coefficients, t):
+    """Register file holding one state per lane (at most LANES)."""
+    k, L = kernel, kernel.LANES
+    R = np.zeros(k._NROWS * L)
+    for lane, y in enumerate(states):
+        for j, value in enumerate(y):
+            R[(k._RYIN + j) * L + lane] = value
+        for j, value in enumerate(params):
+            R[(k._RP + j) * L + lane] = value
+        R[k._RCUR * L + lane] = i_stim
+        R[k._RGG * L + lane] = gap_g
+        for j, value in enumerate(coefficients):
+            R[(k._RGC + j) * L + lane] = value
+        R[k._RT * L + lane] = t
+        R[k._RACT * L + lane] = 1.0
+    return R
+
+
+@pytest.mark.parametrize("order", (0, 1, 3))
+def test_vectorised_rhs_equals_reference_also_in_exp_special_cases(kernel, order):
+    rng = np.random.default_rng(3)
+    names = [p[0] for p in kernel.PARAMETERS]
+    params = kernel.default_parameters()
+    P = dict(zip(names, params))
+    h, t, gap_g = 0.05, 0.0173, 2.5
+    coefficients = rng.uniform(-50.0, 50.0, 4)
+    tau = t / h
+    normal = [list(reference.initial_state()) for _ in range(40)]
+    for y in normal:
+        y[0] = rng.uniform(-90.0, 40.0)
+        y[5:] = rng.uniform(-100.0, 100.0, 4)
+    special = []
+    for v in SPECIAL_V:
+        y = list(reference.initial_state())
+        y[0] = v
+        special.append(y)
+    states = normal[:20] + special + normal[20:]  # special cases in every lane position
+    L = kernel.LANES
+    for start in range(0, len(states), L):
+        batch = states[start:start + L]
+        R = _lanes(kernel, batch, params, 12.5, gap_g, coefficients, t)
+        kernel.dynamics_lanes(R, order, h)
+        for lane, y in enumerate(batch):
+            y = [np.float64(v) for v in y]  # C semantics: x / 0 is inf or nan, not an exception
+            with np.errstate(all="ignore"):
+                i_gap = reference.gap_current(y[0], tau, 0, order, gap_g, coefficients)
+                expected = np.array(reference.rhs(y, P, 12.5, i_gap, exp=_c_exp))
+            ours = np.array([R[(kernel._RF + j) * L + lane] for j in range(len(y))])
+            nan = np.isnan(expected)
+            assert np.array_equal(np.isnan(ours), nan), f"NaNs differ for V_m={y[0]!r}: {ours} vs {expected}"
+            assert_bitwise_equal(ours[~nan].view(np.int64), expected[~nan].view(np.int64),
+                                 f"f(V_m={y[0]!r}), order {order}")
