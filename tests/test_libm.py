@@ -11,6 +11,18 @@ from nestgap.codegen.jit import jit
 def test_inlined_exp_is_used_on_this_machine():
     # glibc >= 2.28 on an x86-64 CPU with FMA: the re-implementation agrees with libm and is used
     assert libm.VARIANT == "fast-exp"
+    assert libm._self_test()  # the import may have read the verdict from the cache: run it anyway
+
+
+def test_self_test_verdict_is_cached_per_machine_kind(tmp_path, monkeypatch):
+    monkeypatch.setenv("NESTGAP_CACHE_DIR", str(tmp_path))
+    calls = []
+    monkeypatch.setattr(libm, "_self_test", lambda: calls.append(1) or True)
+    assert libm._agrees_with_libm() and libm._agrees_with_libm()
+    assert calls == [1]
+    (record,) = (tmp_path / "libm").iterdir()
+    record.write_text("differs")  # a verdict of this machine kind is believed
+    assert not libm._agrees_with_libm()
 
 
 @jit

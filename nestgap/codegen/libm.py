@@ -11,17 +11,23 @@ polynomial), with the same operations, the same fused multiply-adds and the
 same constants, so that it rounds identically.
 
 Whether it really agrees with the libm of this machine is tested when the
-module is imported: on disagreement (another libm, a CPU without FMA) ``exp`` is
-plain ``math.exp`` (glibc's, called), which is always correct, only slower.
-Arguments outside the range of the fast path (|x| >= 512 or tiny) are handed
-to ``math.exp`` too.
+module is first imported on a machine kind (the verdict is kept in the cache,
+keyed by this file, numba, the C library and the CPU): on disagreement
+(another libm, a CPU without FMA) ``exp`` is plain ``math.exp`` (glibc's,
+called), which is always correct, only slower. Arguments outside the range of
+the fast path (|x| >= 512 or tiny) are handed to ``math.exp`` too.
 """
 
+import hashlib
 import math
+import os
+import platform
 import struct
+from pathlib import Path
 
 import numpy as np
 
+from ..cache import cache_root
 from .jit import ENABLED, jit
 
 _N = 128  # table entries: 2^(i/128)
@@ -131,7 +137,30 @@ if ENABLED:
                 n += 1
         return n
 
+    def _machine_key() -> str:
+        """What the verdict depends on: this module, numba, the C library, the CPU."""
+        try:
+            with open("/proc/cpuinfo") as cpuinfo:
+                cpu = [line for line in cpuinfo if line.startswith(("model name", "flags"))][:2]
+        except OSError:
+            cpu = []
+        parts = [Path(__file__).read_bytes(), numba.__version__.encode(), platform.machine().encode(),
+                 " ".join(platform.libc_ver()).encode(), "".join(cpu).encode()]
+        return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
+
     def _agrees_with_libm() -> bool:
+        """The self-test below, run once per machine kind; its verdict is kept in the cache."""
+        record = cache_root() / "libm" / f"exp-{_machine_key()}"
+        if record.exists() and record.read_text() in ("agrees", "differs"):
+            return record.read_text() == "agrees"
+        verdict = _self_test()
+        record.parent.mkdir(parents=True, exist_ok=True)
+        temporary = record.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text("agrees" if verdict else "differs")
+        temporary.replace(record)
+        return verdict
+
+    def _self_test() -> bool:
         rng = np.random.default_rng(20181001)
         samples = np.concatenate([rng.uniform(-100.0, 100.0, 400_000), rng.uniform(-750.0, 720.0, 100_000),
                                   rng.uniform(-1e-6, 1e-6, 20_000), rng.standard_normal(80_000),
