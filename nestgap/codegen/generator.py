@@ -5,9 +5,12 @@ model's functions, defaults, internals, initial state, invariants, the
 right-hand side of its ODEs, GSL 1.15's rkf45 integrator as NEST drives it,
 and the per-step update of a population (update block, onReceive and
 onCondition blocks, current inputs, recording and the waveform-relaxation
-bookkeeping of gap junctions). Expressions are printed from the model's own
-trees, never from sympy-simplified forms. The output depends only on the spec
-and nestgap's version: generating twice gives identical bytes.
+bookkeeping of gap junctions). The integrator is a lane integrator: eight
+neurons side by side, each with its own step control, their arithmetic done
+in SIMD registers with the rounding of scalar code. Expressions are printed
+from the model's own trees, never from sympy-simplified forms. The output
+depends only on the spec and nestgap's version: generating twice gives
+identical bytes.
 """
 
 import json
