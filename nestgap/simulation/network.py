@@ -170,9 +170,7 @@ class Network:
         endpoint without gap-junction support decides NEST's message.
         """
         if synapse.kind == "gap":
-            capable = np.zeros(self.size + 1, bool)  # by node id
-            for first, n, model_name, block in self._ranges:
-                capable[first:first + n] = block is not None and self.neuron_model(model_name).supports_gap_junctions
+            capable = self._gap_capable()
             bad_source, bad_target = ~capable[sources], ~capable[targets]
             bad = np.flatnonzero(bad_source | bad_target)
             if len(bad):
@@ -196,6 +194,15 @@ class Network:
             _, block, device = self.locate(int(node_id))
             if isinstance(device, Multimeter):
                 self._check_recordables(device, targets)
+
+    def _gap_capable(self):
+        """By node id: does the node support gap junctions (recomputed when nodes are created)."""
+        if getattr(self, "_capable_version", None) != self.structure_version:
+            capable = np.zeros(self.size + 1, bool)
+            for first, n, model_name, block in self._ranges:
+                capable[first:first + n] = block is not None and self.neuron_model(model_name).supports_gap_junctions
+            self._capable, self._capable_version = capable, self.structure_version
+        return self._capable
 
     def _check_recordables(self, multimeter, targets):
         """NEST refuses Connect(multimeter, neuron) if the neuron cannot record one of record_from."""
