@@ -159,3 +159,14 @@ def test_import_nestgap_does_not_import_nestml():
     out = subprocess.run([sys.executable, "-c", "import sys, nestgap; print('pynestml' in sys.modules)"],
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("new", ["integrate_odes()\n        integrate_odes()",
+                                 "if r == 0:\n            integrate_odes()",
+                                 "r = r"])
+def test_update_block_must_integrate_once_at_top_level(tmp_path, new):
+    """The lane integrator needs one top-level integrate_odes() (none at all NESTML itself rejects)."""
+    path = _edited(tmp_path, "integrate_odes()", new)
+    with pytest.raises(ModelError, match="integrate_odes\\(\\)") as error:
+        generate_python(load_model(path))
+    assert str(path) in str(error.value)
