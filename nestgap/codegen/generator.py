@@ -335,9 +335,15 @@ class _Generator:
         declared = [sub for stmt in self.before_integration for sub in ir.walk(stmt) if isinstance(sub, ir.Declare)]
         names = list(dict.fromkeys(python_name(d.name) for d in declared))
         kinds = {python_name(d.name): d.type for d in declared}
-        keep = [f"_LLOC[_l, {k}] = {n}" for k, n in enumerate(names)]
-        restore = [f"{n} = {'_LLOC[_l, %d]' % k if kinds[n] == 'real' else 'int(_LLOC[_l, %d])' % k}"
-                   if kinds[n] != "boolean" else f"{n} = _LLOC[_l, {k}] != 0.0" for k, n in enumerate(names)]
+        keep, restore = [], []
+        for k, n in enumerate(names):
+            cell = f"_LLOC[_l, {k}]"
+            if kinds[n] == "boolean":
+                keep.append(f"{cell} = 1.0 if {n} else 0.0")
+                restore.append(f"{n} = {cell} != 0.0")
+            else:
+                keep.append(f"{cell} = {n}")
+                restore.append(f"{n} = {cell}" if kinds[n] == "real" else f"{n} = int({cell})")
 
         on_receive = []
         for port, body in self.spec.on_receive:
