@@ -173,30 +173,57 @@ def test_update_block_must_integrate_once_at_top_level(tmp_path, new):
     assert str(path) in str(error.value)
 
 
+def _edited_model(tmp_path, name, replacements):
+    """The model file renamed to ``name`` with (old, new) replacements, in a folder on the model path."""
+    text = MODEL.read_text().replace("model hh_psc_alpha_gap:", f"model {name}:", 1)
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new, 1)
+    (tmp_path / f"{name}.nestml").write_text(text)
+
+
+def _run_small_network(nest, model):
+    """10 neurons with I_e and spike input, recorded: (spike times, senders, final V_m, V_m trace)."""
+    nest.ResetKernel()
+    neurons = nest.Create(model, 10, params={"I_e": 600.0})
+    neurons.V_m = np.linspace(-75.0, -50.0, 10)
+    generator = nest.Create("spike_generator", params={"spike_times": [3.0, 7.5, 7.5, 20.0]})
+    nest.Connect(generator, neurons, syn_spec={"weight": 250.0, "delay": 1.0})
+    nest.Connect(neurons[:5], neurons[5:], "one_to_one", syn_spec={"weight": -80.0, "delay": 2.0})
+    sr, mm = nest.Create("spike_recorder"), nest.Create("multimeter", params={"record_from": ["V_m"]})
+    nest.Connect(neurons, sr)
+    nest.Connect(mm, neurons)
+    nest.Simulate(60.0)
+    return (np.asarray(sr.events["times"]), np.asarray(sr.events["senders"]), np.asarray(neurons.V_m),
+            np.asarray(mm.events["V_m"]))
+
+
+def test_model_without_gap_junctions_simulates_like_the_gap_model_without_gap_connections(tmp_path, monkeypatch):
+    """The kernel of a model without a gap-junction port (the generator's other branch) gives the same
+    numbers as hh_psc_alpha_gap without gap junctions (+ I_gap adds an exact 0 there)."""
+    _edited_model(tmp_path, "hh_no_gap", [("        I_gap pA <- continuous\n", ""), (" + I_gap) / C_m", ") / C_m")])
+    monkeypatch.setenv("NESTGAP_MODEL_PATH", str(tmp_path))
+    import nestgap as nest
+
+    theirs, ours = _run_small_network(nest, "hh_psc_alpha_gap"), _run_small_network(nest, "hh_no_gap")
+    assert len(theirs[0]) > 10
+    for a, b in zip(ours, theirs):
+        assert np.array_equal(a, b)
+
+
 def test_update_locals_of_every_type_survive_the_integration(tmp_path, monkeypatch):
     """Variables declared before integrate_odes() and used after it (real, integer, boolean)
     are kept per lane across the integration: an edited model that uses all three behaves
     exactly like the original."""
-    text = MODEL.read_text().replace("model hh_psc_alpha_gap:", "model hh_locals:", 1)
-    for old, new in [("        U_old mV = V_m\n",
-                      "        U_old mV = V_m\n        crossed boolean = V_m > -1000 mV\n        three integer = 3\n"),
-                     ("elif V_m >= 0 mV and U_old > V_m:", "elif V_m >= 0 mV and U_old > V_m and crossed:"),
-                     ("r = RefractoryCounts\n", "r = RefractoryCounts + three - 3\n")]:
-        assert old in text
-        text = text.replace(old, new, 1)
-    (tmp_path / "hh_locals.nestml").write_text(text)
+    _edited_model(tmp_path, "hh_locals", [
+        ("        U_old mV = V_m\n",
+         "        U_old mV = V_m\n        crossed boolean = V_m > -1000 mV\n        three integer = 3\n"),
+        ("elif V_m >= 0 mV and U_old > V_m:", "elif V_m >= 0 mV and U_old > V_m and crossed:"),
+        ("r = RefractoryCounts\n", "r = RefractoryCounts + three - 3\n")])
     monkeypatch.setenv("NESTGAP_MODEL_PATH", str(tmp_path))
     import nestgap as nest
 
-    traces = []
-    for model in ("hh_psc_alpha_gap", "hh_locals"):
-        nest.ResetKernel()
-        neurons = nest.Create(model, 10, params={"I_e": 600.0})
-        neurons.V_m = np.linspace(-75.0, -50.0, 10)
-        sr = nest.Create("spike_recorder")
-        nest.Connect(neurons, sr)
-        nest.Simulate(60.0)
-        traces.append((np.asarray(sr.events["times"]), np.asarray(sr.events["senders"]), np.asarray(neurons.V_m)))
-    assert len(traces[0][0]) > 10
-    for ours, theirs in zip(traces[1], traces[0]):
-        assert np.array_equal(ours, theirs)
+    theirs, ours = _run_small_network(nest, "hh_psc_alpha_gap"), _run_small_network(nest, "hh_locals")
+    assert len(theirs[0]) > 10
+    for a, b in zip(ours, theirs):
+        assert np.array_equal(a, b)
