@@ -48,6 +48,8 @@ class Network:
         self._ranges = []                    # (first id, n, model name, block or None)
         self.connections = ConnectionTable()
         self.structure_version = 0           # incremented whenever nodes are created
+        self._capable = None                 # gap-junction support by node id, for structure_version ...
+        self._capable_version = -1           # ... of this value
         self.defaults_modified = False       # SetDefaults or CopyModel was used (fixes the time grid)
 
     # -- models --------------------------------------------------------------------
@@ -197,7 +199,7 @@ class Network:
 
     def _gap_capable(self):
         """By node id: does the node support gap junctions (recomputed when nodes are created)."""
-        if getattr(self, "_capable_version", None) != self.structure_version:
+        if self._capable_version != self.structure_version:
             capable = np.zeros(self.size + 1, bool)
             for first, n, model_name, block in self._ranges:
                 capable[first:first + n] = block is not None and self.neuron_model(model_name).supports_gap_junctions
