@@ -8,6 +8,7 @@ so both simulators do the same work and their spikes must be identical.
     python benchmarks/gallery.py                       # gap weights 0, 0.3, 0.54, 0.7; 501 ms; 2 threads
     python benchmarks/gallery.py --weights 0.3 --simtime 100
     python benchmarks/gallery.py --scaling             # 500, 2000, 8000 neurons, 100 ms, cost per neuron-step
+    python benchmarks/gallery.py --repeat 3            # medians of 3 runs per simulator (a noisy VM)
 
 Prints a markdown table; ``--append-results`` adds it to benchmarks/RESULTS.md.
 """
@@ -73,13 +74,31 @@ def run(simulator, weight, simtime, threads, n_neuron, folder):
     return record
 
 
-def compare(weights, simtime, threads, n_neuron=500):
+def run_pairs(weight, simtime, threads, n_neuron, folder, repeat):
+    """``repeat`` runs of nestgap and NEST, one after the other; per simulator the median of
+    every number, and whether every pair had identical spikes."""
+    pairs = []
+    for _ in range(repeat):
+        ours = run("nestgap", weight, simtime, threads, n_neuron, folder)
+        theirs = run("nest", weight, simtime, threads, n_neuron, folder)
+        pairs.append((ours, theirs, np.array_equal(np.load(ours["spike_file"]), np.load(theirs["spike_file"]))))
+    medians = []
+    for side in (0, 1):
+        records = [pair[side] for pair in pairs]
+        median = {}
+        for key, value in records[0].items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = type(value)(np.median([r[key] for r in records]))
+            median[key] = value
+        medians.append(median)
+    return medians[0], medians[1], all(pair[2] for pair in pairs)
+
+
+def compare(weights, simtime, threads, repeat, n_neuron=500):
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for weight in weights:
-            ours = run("nestgap", weight, simtime, threads, n_neuron, folder)
-            theirs = run("nest", weight, simtime, threads, n_neuron, folder)
-            identical = np.array_equal(np.load(ours["spike_file"]), np.load(theirs["spike_file"]))
+            ours, theirs, identical = run_pairs(weight, simtime, threads, n_neuron, folder, repeat)
             rows.append((weight, ours, theirs, identical))
             print(_row(weight, ours, theirs, identical), flush=True)
     return rows
@@ -98,16 +117,14 @@ HEADER = ("| gap (nS) | NEST simulate (s) | nestgap simulate (s) | nestgap/NEST 
           "WFR iterations/slice |\n|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
-def scaling(threads, simtime=100.0, sizes=(500, 2000, 8000), weight=0.3):
+def scaling(threads, repeat, simtime=100.0, sizes=(500, 2000, 8000), weight=0.3):
     """Cost per neuron-step (wall time x threads / (neurons x steps), in thread-us) as the network grows."""
     lines = ["| neurons | NEST (us per neuron-step) | nestgap (us per neuron-step) | nestgap/NEST time | "
              "NEST peak RSS (MB) | nestgap peak RSS (MB) | identical spikes |", "|---|---|---|---|---|---|---|"]
     steps = simtime / 0.05
     with tempfile.TemporaryDirectory() as folder:
         for n in sizes:
-            ours = run("nestgap", weight, simtime, threads, n, folder)
-            theirs = run("nest", weight, simtime, threads, n, folder)
-            identical = np.array_equal(np.load(ours["spike_file"]), np.load(theirs["spike_file"]))
+            ours, theirs, identical = run_pairs(weight, simtime, threads, n, folder, repeat)
             cost = [r["simulate_s"] * threads / (n * steps) * 1e6 for r in (theirs, ours)]
             lines.append(f"| {n} | {cost[0]:.2f} | {cost[1]:.2f} | {cost[1] / cost[0]:.2f} | "
                          f"{theirs['peak_rss_mb']:.0f} | {ours['peak_rss_mb']:.0f} | {'yes' if identical else 'NO'} |")
@@ -129,6 +146,8 @@ def main():
     parser.add_argument("--simtime", type=float, default=501.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--scaling", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per simulator and setting; the medians are reported (noisy machines)")
     parser.add_argument("--append-results", action="store_true")
     args = parser.parse_args()
     if args.worker:
@@ -136,16 +155,17 @@ def main():
         worker(simulator, float(weight), float(simtime), int(threads), int(n), out)
         return
     stamp = time.strftime("%Y-%m-%d %H:%M")
+    runs = f", median of {args.repeat} runs each" if args.repeat > 1 else ""
     if args.scaling:
-        title = f"### Scaling, {stamp}: gap 0.3 nS, 100 ms, {args.threads} threads on both sides"
+        title = f"### Scaling, {stamp}: gap 0.3 nS, 100 ms, {args.threads} threads on both sides{runs}"
         print(title)
-        lines = scaling(args.threads)
+        lines = scaling(args.threads, args.repeat)
     else:
         weights = [float(w) for w in args.weights.split(",")]
-        title = (f"### Gallery network, {stamp}: {args.simtime:g} ms, {args.threads} threads on both sides")
+        title = (f"### Gallery network, {stamp}: {args.simtime:g} ms, {args.threads} threads on both sides{runs}")
         print(title)
         print(HEADER)
-        lines = [HEADER] + [_row(*r) for r in compare(weights, args.simtime, args.threads)]
+        lines = [HEADER] + [_row(*r) for r in compare(weights, args.simtime, args.threads, args.repeat)]
     if args.append_results:
         with open(ROOT / "benchmarks" / "RESULTS.md", "a") as results:
             results.write(f"\n{title}\n\nMachine: {describe_machine()}\n\n" + "\n".join(lines) + "\n")
