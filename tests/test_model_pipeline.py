@@ -211,6 +211,22 @@ def test_model_without_gap_junctions_simulates_like_the_gap_model_without_gap_co
         assert np.array_equal(a, b)
 
 
+def test_right_hand_side_that_could_hide_a_nan_uses_the_exact_exp(tmp_path, monkeypatch):
+    """max() could turn a NaN marker of the vectorisable exp into a number, so such a model's
+    lanes use the exact exp throughout (the generator's other branch); same numbers."""
+    _edited_model(tmp_path, "hh_max", [("DI_syn_ex' = -DI_syn_ex / tau_syn_ex",
+                                        "DI_syn_ex' = -DI_syn_ex / max(tau_syn_ex, 0.001 ms)")])
+    assert "_exp_v" not in generate_python(load_model(tmp_path / "hh_max.nestml"))
+    assert "_exp_v" in generate_python(load_model(MODEL))
+    monkeypatch.setenv("NESTGAP_MODEL_PATH", str(tmp_path))
+    import nestgap as nest
+
+    theirs, ours = _run_small_network(nest, "hh_psc_alpha_gap"), _run_small_network(nest, "hh_max")
+    assert len(theirs[0]) > 10
+    for a, b in zip(ours, theirs):
+        assert np.array_equal(a, b)
+
+
 def test_update_locals_of_every_type_survive_the_integration(tmp_path, monkeypatch):
     """Variables declared before integrate_odes() and used after it (real, integer, boolean)
     are kept per lane across the integration: an edited model that uses all three behaves

@@ -56,10 +56,9 @@ class _Generator:
         self.current_ports = [p.name for p in spec.current_ports]
         self.spike_ports = [p.name for p in spec.spike_ports]
         self.gap = spec.gap_junction
-        self.function_names = {f.name for f in spec.functions}
         self._check_names()
         self.before_integration, self.after_integration = self._split_update()
-        self.vector_exp = self._vectorisable()
+        self.dynamics_functions, self.vector_exp = self._dynamics_functions()
 
     # -- names ---------------------------------------------------------------
     def _check_names(self):
@@ -122,7 +121,7 @@ class _Generator:
                 raise self._error("resolution() is only available in internals, ODEs and update blocks")
             if vector and node.function == "exp":
                 return f"_exp_v({args[0]})"
-            if vector and node.function in self.function_names:
+            if vector and node.function in self.dynamics_functions:
                 return f"_v_{python_name(node.function)}({', '.join(args)})"
             if node.function == "steps":
                 if context != "internals":
@@ -176,27 +175,28 @@ class _Generator:
                               f"(found {len(top)} top-level and {nested} nested calls)")
         return update[:top[0]], update[top[0] + 1:]
 
-    def _vectorisable(self) -> bool:
-        """May the right-hand side use the vectorisable exp? Only if no operation in it
-        (following inline expressions and model functions) can turn a NaN into a number."""
+    def _dynamics_functions(self):
+        """(model functions the right-hand side calls, may it use the vectorisable exp?).
+
+        The vectorisable exp is used only if no operation of the right-hand side
+        (following inline expressions and model functions) can turn a NaN into a number.
+        """
         todo = [expr for _, expr in self.spec.odes]
         functions = {f.name: f for f in self.spec.functions}
-        seen = set()
+        seen, vectorisable = set(), True
         while todo:
             for sub in ir.walk(todo.pop()):
-                if isinstance(sub, ir.Conditional) or isinstance(sub, ir.If) or \
-                        isinstance(sub, (ir.Binary, ir.Unary)) and sub.op in _NAN_ABSORBING_OPS:
-                    return False
-                if isinstance(sub, ir.Call):
-                    if sub.function in _NAN_ABSORBING_CALLS:
-                        return False
-                    if sub.function in functions and sub.function not in seen:
-                        seen.add(sub.function)
-                        todo += list(functions[sub.function].body)
+                if isinstance(sub, (ir.Conditional, ir.If)) or \
+                        isinstance(sub, (ir.Binary, ir.Unary)) and sub.op in _NAN_ABSORBING_OPS or \
+                        isinstance(sub, ir.Call) and sub.function in _NAN_ABSORBING_CALLS:
+                    vectorisable = False
+                if isinstance(sub, ir.Call) and sub.function in functions and sub.function not in seen:
+                    seen.add(sub.function)
+                    todo += list(functions[sub.function].body)
                 if isinstance(sub, ir.Name) and sub.kind == "inline" and sub.name not in seen:
                     seen.add(sub.name)
                     todo.append(self.inlines[sub.name])
-        return True
+        return seen & set(functions), vectorisable
 
     def _used(self, exprs):
         """Names (by kind) used by ``exprs``, following inline expressions."""
@@ -213,10 +213,13 @@ class _Generator:
 
     # -- the pieces of the module ----------------------------------------------
     def functions(self, vector=False):
-        """The model's functions; with ``vector`` their vectorisable twins ``_v_<name>``."""
+        """The model's functions; with ``vector`` the vectorisable twins ``_v_<name>`` of those
+        the right-hand side calls."""
         printer = self._printer("functions", vector)
         blocks = []
         for function in self.spec.functions:
+            if vector and function.name not in self.dynamics_functions:
+                continue
             name = ("_v_" if vector else "") + python_name(function.name)
             head = f"def {name}({', '.join(python_name(p) for p in function.params)}):"
             blocks.append("\n".join([head] + self._statements(function.body, printer, "    ")))
