@@ -110,6 +110,14 @@ def test_connect_errors(nest, ng, connect, texts):
     assert_same_error(nest, ng, lambda sim: connect(sim, *two(sim)), *texts, nest_message=not texts)
 
 
+@pytest.mark.parametrize("source, target", [
+    ("multimeter", "spike_recorder"), ("voltmeter", "spike_recorder"), ("spike_recorder", HH),
+    (HH, "dc_generator"), (HH, "multimeter")])
+def test_device_connection_errors(nest, ng, source, target):
+    """Devices connected the wrong way round: NEST's class and message."""
+    assert_same_error(nest, ng, lambda sim: sim.Connect(sim.Create(source), sim.Create(target)))
+
+
 def test_connect_returns(nest, ng):
     def build(sim):
         a, b = two(sim)

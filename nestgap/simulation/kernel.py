@@ -14,7 +14,7 @@ failing entry, node or connection).
 
 import numpy as np
 
-from ..exceptions import (BadDelay, BadParameter, BadParameterValue, BadProperty, IllegalConnection,
+from ..exceptions import (BadDelay, BadParameter, BadParameterValue, BadProperty,
                           TypeMismatch, UnaccessedDictionaryEntry, bad_delay)
 from ..random import is_parameter, set_default_rng
 from .connection_rules import RULES, normalize_conn_spec, plan_connections, synapse_values
@@ -198,9 +198,6 @@ class Kernel:
             n = len(sources) // 2
             sources, targets = plan.targets[:n], plan.sources[:n]
         net.check_connectable(sources, targets, synapse)
-        if len(plan.sources) and net.kinds([plan.sources[0]])[0] == "recorder" and \
-                net.kinds([plan.targets[0]])[0] == "recorder":
-            raise IllegalConnection("Recorders cannot be connected to each other.")
         net.add_connections(plan.sources, plan.targets, weight, steps, synapse,
                             int(syn_spec.get("receptor_type", 0)))
         self._commit_delay_extrema(extrema, synapse)

@@ -34,6 +34,9 @@ def model_files() -> dict:
     return files
 
 
+_NOT_POSSIBLE = "Creation of connection is not possible because:\n"
+
+
 class Network:
     def __init__(self, settings):
         self.settings = settings
@@ -178,24 +181,26 @@ class Network:
             if len(bad):
                 side = "source node does not support gap junction output" if bad_source[bad[0]] \
                     else "target node or synapse model does not support gap junction input"
-                raise IllegalConnection(f"Creation of connection is not possible because:\nThe {side}.")
+                raise IllegalConnection(f"{_NOT_POSSIBLE}The {side}.")
             return
         source_kinds = set(self.kinds(np.unique(sources)))
         target_kinds = set(self.kinds(np.unique(targets)))
         if "recorder" in source_kinds and any(self.locate(int(i))[2].model == "spike_recorder"
                                               for i in np.unique(sources)):
-            raise IllegalConnection("spike_recorder cannot send spikes; connect neurons to it instead.")
-        if "stimulator" in target_kinds:
-            raise IllegalConnection("Stimulation devices cannot be targets of connections.")
-        for node_id in np.unique(targets):
-            _, block, device = self.locate(int(node_id))
-            if isinstance(device, Multimeter):
-                raise IllegalConnection("A multimeter must be the source of its connections: "
-                                        "Connect(multimeter, neurons).")
+            raise IllegalConnection(f"{_NOT_POSSIBLE}Source node does not send output.\n"
+                                    "  Note that recorders must be connected as Connect(neuron, recorder).")
+        if "stimulator" in target_kinds or any(isinstance(self.locate(int(i))[2], Multimeter)
+                                               for i in np.unique(targets)):
+            raise IllegalConnection(f"{_NOT_POSSIBLE}The target node or synapse model does not support spike "
+                                    "input.\n  Note that volt/multimeters must be connected as "
+                                    "Connect(meter, neuron).")
         for node_id in np.unique(sources):
             _, block, device = self.locate(int(node_id))
             if isinstance(device, Multimeter):
                 self._check_recordables(device, targets)
+        if self.kinds(sources[:1]) == ["recorder"] and self.kinds(targets[:1]) == ["recorder"]:
+            raise IllegalConnection(f"{_NOT_POSSIBLE}The target node or synapse model does not support data "
+                                    "logging requests.")
 
     def _gap_capable(self):
         """By node id: does the node support gap junctions (recomputed when nodes are created)."""
