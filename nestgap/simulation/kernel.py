@@ -281,13 +281,13 @@ class Kernel:
     # -- NEST's delay checker ------------------------------------------------------------------
     def _delay_extrema_with(self, steps, synapse):
         """The delay extrema (steps) after registering delays ``steps`` (or, for a ``synapse``
-        without delay, its first use), or BadDelay as NEST raises it; nothing is changed."""
+        without delay, its first use), None if they do not change, or BadDelay as NEST raises
+        it; nothing is changed."""
         s, e = self.settings, self.engine
         h = s.resolution
-        known = s.delay_extrema_steps()
+        if steps is None and (synapse is None or synapse.default_delay_checked):
+            return None
         if steps is None:
-            if synapse is None or synapse.default_delay_checked:
-                return known
             # a model without delay registers wfr_comm_interval once (the resolution without WFR)
             try:
                 return self._delay_extrema_with(s.grid.delay_steps(np.array([s.wfr_comm_interval])), None)
@@ -297,7 +297,8 @@ class Kernel:
                                      f"{low * h:g} and max_delay {high * h:g}.") from None
         steps = np.asarray(steps, np.int64)
         if not len(steps):
-            return known
+            return None
+        known = s.delay_extrema_steps()
         checks = [(steps < 1, "Delay must be greater than or equal to resolution")]
         if e.simulated:
             checks.append(((steps < e.min_delay) | (steps > e.max_delay),
