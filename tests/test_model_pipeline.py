@@ -198,17 +198,22 @@ def _run_small_network(nest, model):
             np.asarray(mm.events["V_m"]))
 
 
+def _assert_simulates_like_the_original(tmp_path, monkeypatch, name):
+    """The edited model ``name`` (written by _edited_model) gives hh_psc_alpha_gap's numbers."""
+    monkeypatch.setenv("NESTGAP_MODEL_PATH", str(tmp_path))
+    import nestgap as nest
+
+    theirs, ours = _run_small_network(nest, "hh_psc_alpha_gap"), _run_small_network(nest, name)
+    assert len(theirs[0]) > 10
+    for a, b in zip(ours, theirs):
+        assert np.array_equal(a, b)
+
+
 def test_model_without_gap_junctions_simulates_like_the_gap_model_without_gap_connections(tmp_path, monkeypatch):
     """The kernel of a model without a gap-junction port (the generator's other branch) gives the same
     numbers as hh_psc_alpha_gap without gap junctions (+ I_gap adds an exact 0 there)."""
     _edited_model(tmp_path, "hh_no_gap", [("        I_gap pA <- continuous\n", ""), (" + I_gap) / C_m", ") / C_m")])
-    monkeypatch.setenv("NESTGAP_MODEL_PATH", str(tmp_path))
-    import nestgap as nest
-
-    theirs, ours = _run_small_network(nest, "hh_psc_alpha_gap"), _run_small_network(nest, "hh_no_gap")
-    assert len(theirs[0]) > 10
-    for a, b in zip(ours, theirs):
-        assert np.array_equal(a, b)
+    _assert_simulates_like_the_original(tmp_path, monkeypatch, "hh_no_gap")
 
 
 def test_right_hand_side_that_could_hide_a_nan_uses_the_exact_exp(tmp_path, monkeypatch):
@@ -218,13 +223,7 @@ def test_right_hand_side_that_could_hide_a_nan_uses_the_exact_exp(tmp_path, monk
                                         "DI_syn_ex' = -DI_syn_ex / max(tau_syn_ex, 0.001 ms)")])
     assert "_exp_v" not in generate_python(load_model(tmp_path / "hh_max.nestml"))
     assert "_exp_v" in generate_python(load_model(MODEL))
-    monkeypatch.setenv("NESTGAP_MODEL_PATH", str(tmp_path))
-    import nestgap as nest
-
-    theirs, ours = _run_small_network(nest, "hh_psc_alpha_gap"), _run_small_network(nest, "hh_max")
-    assert len(theirs[0]) > 10
-    for a, b in zip(ours, theirs):
-        assert np.array_equal(a, b)
+    _assert_simulates_like_the_original(tmp_path, monkeypatch, "hh_max")
 
 
 def test_update_locals_of_every_type_survive_the_integration(tmp_path, monkeypatch):
@@ -236,10 +235,4 @@ def test_update_locals_of_every_type_survive_the_integration(tmp_path, monkeypat
          "        U_old mV = V_m\n        crossed boolean = V_m > -1000 mV\n        three integer = 3\n"),
         ("elif V_m >= 0 mV and U_old > V_m:", "elif V_m >= 0 mV and U_old > V_m and crossed:"),
         ("r = RefractoryCounts\n", "r = RefractoryCounts + three - 3\n")])
-    monkeypatch.setenv("NESTGAP_MODEL_PATH", str(tmp_path))
-    import nestgap as nest
-
-    theirs, ours = _run_small_network(nest, "hh_psc_alpha_gap"), _run_small_network(nest, "hh_locals")
-    assert len(theirs[0]) > 10
-    for a, b in zip(ours, theirs):
-        assert np.array_equal(a, b)
+    _assert_simulates_like_the_original(tmp_path, monkeypatch, "hh_locals")
