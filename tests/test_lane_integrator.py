@@ -30,7 +30,8 @@ def _c_exp(x):
 
 @pytest.fixture(scope="module")
 def kernel():
-    return kernel_module(MODEL)
+    """Compiled by numba in this process: dynamics_lanes is not among the functions built ahead of time."""
+    return kernel_module(MODEL, "numba")
 
 
 def _lanes(kernel, states, params, i_stim, gap_g, coefficients, t):

@@ -1,47 +1,49 @@
-"""numba's thread pool: TBB by default, the same numbers with any pool, safe with fork."""
+"""Threads run the compiled kernel: same numbers with any grouping, errors surface, safe with fork."""
 
-import json
 import multiprocessing
-import os
-import subprocess
-import sys
-from pathlib import Path
+import threading
 
 import numpy as np
+import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-# a gap-coupled 40-neuron network on 2 threads; prints spikes, final V_m and numba's layer
-SCRIPT = """
-import json, sys
-import numpy as np
-sys.path.insert(0, {root!r})
-import nestgap as nest
-import numba
-from validation.gallery import build_deterministic, deterministic_inputs
-neurons, sr = build_deterministic(nest, deterministic_inputs(n_neuron=40, simtime=30.0), gap_weight=5.0, threads=2)
-nest.Simulate(30.0)
-print(json.dumps({{"layer": numba.threading_layer(), "times": sr.events["times"].tolist(),
-                  "senders": sr.events["senders"].tolist(), "V_m": [float(v).hex() for v in neurons.V_m]}}))
-"""
+from nestgap.simulation.threads import TaskThreads
 
 
-def _run(layer=None):
-    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
-    if layer:
-        env["NUMBA_THREADING_LAYER"] = layer
-    result = subprocess.run([sys.executable, "-c", SCRIPT.format(root=str(ROOT))], capture_output=True,
-                            text=True, env=env, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+@pytest.mark.parametrize("threads, n, min_rows", [(1, 50, 8), (2, 50, 8), (2, 3, 8), (3, 1000, 64), (2, 0, 8)])
+def test_tasks_cover_every_row_once(threads, n, min_rows):
+    seen, lock = [], threading.Lock()
+
+    def task(first, last):
+        with lock:
+            seen.append((first, last, threading.get_ident()))
+        return last - first
+
+    assert TaskThreads().run(threads, n, min_rows, task) == n
+    rows = sorted(r for first, last, _ in seen for r in range(first, last))
+    assert rows == list(range(n))
+    assert all(last - first >= min_rows / 2 or len(seen) == 1 for first, last, _ in seen)
+    assert len(seen) <= 4 * threads
 
 
-def test_tbb_is_the_default_and_workqueue_gives_identical_results():
-    default, workqueue = _run(), _run("workqueue")
-    assert default["layer"] == "tbb"  # the tbb wheel is a dependency on Linux x86-64
-    assert workqueue["layer"] == "workqueue"
-    assert len(default["times"]) > 0
-    for key in ("times", "senders", "V_m"):
-        assert default[key] == workqueue[key]
+def test_both_threads_work_and_a_failing_task_raises_after_all_finished():
+    pool, started, barrier = TaskThreads(), [], threading.Barrier(2, timeout=30)
+
+    def task(first, last):
+        started.append(threading.get_ident())
+        barrier.wait()  # only returns if two threads run tasks at the same time
+        return 1
+
+    assert pool.run(2, 16, 8, task) == 2
+    assert len(set(started)) == 2
+
+    def failing(first, last):
+        if first == 0:
+            raise ValueError("task 0 failed")
+        return 1
+
+    with pytest.raises(ValueError, match="task 0 failed"):
+        pool.run(2, 64, 8, failing)
+    assert pool.run(2, 64, 8, lambda first, last: 1) == 8  # still usable
 
 
 def _simulate(_=None):
@@ -54,7 +56,7 @@ def _simulate(_=None):
 
 
 def test_forked_children_can_simulate_after_the_parent_did():
-    parent = _simulate()  # the thread pool is running now
+    parent = _simulate()  # the helper threads are running now
     with multiprocessing.get_context("fork").Pool(2) as pool:
         children = pool.map_async(_simulate, range(2)).get(timeout=300)  # a killed child never answers
     assert children == [parent, parent]

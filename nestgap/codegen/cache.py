@@ -3,19 +3,21 @@
 ``kernel_module(path)`` returns the imported generated module of a model file.
 It is regenerated when the model file or nestgap's code generator changed, so
 nobody runs stale code; otherwise it is imported straight from the cache
-without importing NESTML. numba keeps its compiled machine code beside it
-(``__pycache__``), so compilation also happens once per model version.
+without importing NESTML. Its compiled form (:mod:`.jit`: an extension module
+built ahead of time, or numba's machine code in ``__pycache__``) is kept beside
+it, so compilation also happens once per model version and machine kind.
 """
 
 import hashlib
 import importlib.util
 import os
 import sys
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
 from ..cache import cache_root
-from ..codegen import jit
+from ..codegen import aot, jit
 
 _GENERATOR_SOURCES = [*sorted((Path(__file__).parent).glob("*.py")),
                       *sorted((Path(__file__).parent / "templates").glob("*.jinja")),
@@ -25,9 +27,7 @@ _GENERATOR_SOURCES = [*sorted((Path(__file__).parent).glob("*.py")),
 @lru_cache(maxsize=None)
 def generator_fingerprint() -> str:
     """Hash of the code that turns model files into kernels (part of every cache key)."""
-    from .libm import VARIANT
-
-    digest = hashlib.sha256(VARIANT.encode())
+    digest = hashlib.sha256()
     for source in _GENERATOR_SOURCES:
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
@@ -42,8 +42,12 @@ def kernel_path(model_path) -> Path:
     return folder / f"{model_path.stem}_{content}_{generator_fingerprint()}.py"
 
 
-def kernel_module(model_path):
-    """Import (generating first if needed) the kernel module of a model file."""
+def kernel_module(model_path, mode=None):
+    """Import (generating first if needed) the kernel module of a model file.
+
+    ``mode`` (default: :data:`.jit.MODE`) is how its functions are compiled: "aot"
+    (the EXPORTS replaced by the extension module's), "numba" or "python".
+    """
     target = kernel_path(model_path)
     if not target.exists():
         from ..frontend.loader import load_model
@@ -54,11 +58,34 @@ def kernel_module(model_path):
         temporary = target.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_text(text)
         temporary.replace(target)  # atomic: concurrent processes never see half a file
-    name = f"nestgap_kernel_{target.stem}" + ("" if jit.ENABLED else "_nojit")
+    mode = mode or jit.MODE
+    name = f"nestgap_kernel_{target.stem}_{mode}"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, target)
+    if mode == "aot":
+        module = _import(target, name, with_numba=False)
+        try:
+            compiled = aot.compiled(target, module.EXPORTS)
+        except aot.BuildError as error:
+            del sys.modules[name]
+            warnings.warn(f"{error}\nnumba compiles the kernel at run time instead (more memory, slower start).",
+                          RuntimeWarning, stacklevel=2)
+            return kernel_module(model_path, "numba")
+        for function, compiled_function in compiled.items():
+            setattr(module, function, compiled_function)
+    else:
+        module = _import(target, name, with_numba=mode == "numba")
+    module.COMPILED = mode
+    return module
+
+
+def _import(path, name, with_numba):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    if with_numba:
+        with jit.compiling_with_numba():
+            spec.loader.exec_module(module)
+    else:
+        spec.loader.exec_module(module)
     return module

@@ -26,8 +26,9 @@ from .python_printer import PythonPrinter, number, python_name
 TEMPLATES = Path(__file__).parent / "templates"
 
 #: names the generated module defines at module level
-_MODULE_NAMES = {"math", "np", "jit", "prange", "dynamics_lanes", "dynamics_lane",
-                 "rkf45_attempt", "update_task", "update_population", "compute_internals", "initial_state",
+_MODULE_NAMES = {"math", "np", "jit", "dynamics_lanes", "dynamics_lane",
+                 "rkf45_attempt", "update_task", "compute_internals", "initial_state", "EXPORTS",
+                 "add_to_rings", "deliver_gap_coefficients",
                  "check_invariants", "default_parameters", "MODEL", "SOURCE_SHA256", "PARAMETERS",
                  "STATE", "ODE_STATE", "AUX_STATE", "INT_STATE", "INTERNALS", "SPIKE_PORTS",
                  "CURRENT_PORTS", "GAP_JUNCTION", "EMITS_SPIKES", "INVARIANTS", "LANES",

@@ -1,66 +1,55 @@
-"""The compiler switch used by generated code.
+"""How generated code is compiled, and the decorator it uses.
 
-Generated modules decorate their functions with :func:`jit` and loop over
-neurons with :func:`prange`. With numba (the default) these compile to machine
-code, cached on disk beside the generated module. With ``NESTGAP_JIT=0`` in the
-environment they are the identity and ``range``: the same code then runs as
-plain Python, slowly but step by step in a debugger, with identical results.
-numba compiles without fast-math, so every operation rounds as written.
+Generated modules mark their compiled functions with :func:`jit`. What that
+means is chosen with ``NESTGAP_JIT``:
+
+- ``aot`` (the default): the functions a simulation calls are compiled ahead of
+  time, once per model version and machine kind, into a Python extension module
+  (:mod:`nestgap.codegen.aot`); simulations then run without importing numba.
+- ``numba``: numba compiles them in the simulating process, caching its machine
+  code on disk (also what ``aot`` falls back to where no extension can be built).
+- ``0``: :func:`jit` is the identity and the same code runs as plain Python,
+  slowly but step by step in a debugger, with identical results.
+
+Every mode compiles without fast-math, so every operation rounds as written.
+Compiled functions release the GIL: threads run them in parallel.
 """
 
-import ctypes
 import os
-import site
-import sys
-from pathlib import Path
+from contextlib import contextmanager
 
-ENABLED = os.environ.get("NESTGAP_JIT", "1") not in ("0", "false", "no", "off")
+_MODES = {"0": "python", "false": "python", "no": "python", "off": "python", "python": "python",
+          "numba": "numba", "jit": "numba", "1": "aot", "aot": "aot", "": "aot"}
+#: the mode asked for in the environment: "aot", "numba" or "python"
+MODE = _MODES.get(os.environ.get("NESTGAP_JIT", "aot").strip().lower(), "aot")
+
+_numba = False  # while True, jit() compiles with numba
 
 
-def _threading_layer() -> str:
-    """numba's thread pool for ``prange``: Intel TBB if its library loads, else numba's workqueue.
+@contextmanager
+def compiling_with_numba():
+    """Functions decorated inside (a generated module being imported) are compiled by numba."""
+    global _numba
+    import numba  # noqa: F401
 
-    TBB (the ``tbb`` wheel, a dependency) keeps its threads ready between the
-    thousands of short parallel calls of a simulation (12 % faster than the
-    workqueue on the gallery network with 2 threads), is safe with ``fork`` and
-    with threads, and does not clash with NEST's OpenMP runtime in the same
-    process. numba's OpenMP layer is not used: GNU OpenMP aborts forked children.
-    The wheel puts ``libtbb`` into ``<prefix>/lib`` (or ``~/.local/lib`` with
-    ``pip --user``), which the loader does not search, so it is loaded from there first.
-    """
-    libraries = [library for prefix in dict.fromkeys((sys.prefix, sys.base_prefix, site.getuserbase()))
-                 for library in sorted(Path(prefix, "lib").glob("libtbb.so.12*"))]
-    for library in libraries:  # the first that loads, one copy only
-        try:
-            ctypes.CDLL(str(library), mode=ctypes.RTLD_GLOBAL)
-            break
-        except OSError:
-            continue
+    previous, _numba = _numba, True
     try:
-        # numba needs TBB 2021.6 or later (interface version 12060)
-        if ctypes.CDLL("libtbb.so.12").TBB_runtime_interface_version() < 12060:
-            return "workqueue"
-        import numba.np.ufunc.tbbpool  # noqa: F401
-    except (ImportError, OSError, AttributeError):
-        return "workqueue"
-    return "tbb"
+        yield
+    finally:
+        _numba = previous
 
 
-if ENABLED:
+def numba_active() -> bool:
+    return _numba
+
+
+def jit(function=None, *, inline="never"):
+    """numba.njit (on-disk cache, numpy's error model, no GIL) inside
+    :func:`compiling_with_numba`, else the identity; ``inline="always"`` inlines the
+    function into its callers (small hot functions)."""
+    if not _numba:
+        return (lambda f: f) if function is None else function
     import numba
 
-    if "NUMBA_THREADING_LAYER" not in os.environ:
-        numba.config.THREADING_LAYER = _threading_layer()
-
-    def jit(function=None, *, parallel=False, inline="never"):
-        """numba.njit with an on-disk cache; ``parallel`` enables prange, ``inline="always"``
-        inlines the function into its callers (small hot functions)."""
-        decorate = numba.njit(cache=True, parallel=parallel, error_model="numpy", inline=inline)
-        return decorate if function is None else decorate(function)
-
-    prange = numba.prange
-else:
-    def jit(function=None, *, parallel=False, inline="never"):
-        return (lambda f: f) if function is None else function
-
-    prange = range
+    decorate = numba.njit(cache=True, nogil=True, error_model="numpy", inline=inline)
+    return decorate if function is None else decorate(function)

@@ -10,25 +10,32 @@ re-implements the algorithm glibc >= 2.28 uses on x86-64 CPUs with FMA (the
 polynomial), with the same operations, the same fused multiply-adds and the
 same constants, so that it rounds identically.
 
-Whether it really agrees with the libm of this machine is tested when the
-module is first imported on a machine kind (the verdict is kept in the cache,
-keyed by this file, numba, the C library and the CPU): on disagreement
-(another libm, a CPU without FMA) ``exp`` is plain ``math.exp`` (glibc's,
-called), which is always correct, only slower. Arguments outside the range of
-the fast path (|x| >= 512 or tiny) are handed to ``math.exp`` too.
+Whether it really agrees with the libm of this machine is tested when numba
+first compiles it on a machine kind (the verdict is kept in the cache, keyed by
+this file, numba, the C library and the CPU): on disagreement (another libm, a
+CPU without FMA) ``exp`` is plain ``math.exp`` (glibc's, called), which is
+always correct, only slower. Arguments outside the range of the fast path
+(|x| >= 512 or tiny) are handed to ``math.exp`` too.
+
+``exp`` and ``exp_or_nan`` are looked up when a generated module imports them:
+numba's versions while numba compiles it (:func:`.jit.compiling_with_numba`),
+``math.exp`` for plain Python.
 """
 
 import hashlib
+import importlib.metadata
 import math
 import os
 import platform
 import struct
+from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
 from ..cache import cache_root
-from .jit import ENABLED, jit
+from . import jit
 
 _N = 128  # table entries: 2^(i/128)
 INV_LN2_N = float.fromhex("0x1.71547652b82fep+7")      # N / ln 2
@@ -56,13 +63,27 @@ def _table():
     return tails, bits
 
 
-TAILS, BITS = _table()
+def machine_key() -> str:
+    """What compiled code depends on besides its source: this module, numba, the C library, the CPU."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            cpu = [line for line in cpuinfo if line.startswith(("model name", "flags"))][:2]
+    except OSError:
+        cpu = []
+    parts = [Path(__file__).read_bytes(), importlib.metadata.version("numba").encode(),
+             platform.machine().encode(), " ".join(platform.libc_ver()).encode(), "".join(cpu).encode()]
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
 
-if ENABLED:
+
+@lru_cache(maxsize=None)
+def for_numba():
+    """The numba versions: ``exp``, ``exp_or_nan`` and ``variant`` ("fast-exp" or "libm-exp")."""
     import numba
     from llvmlite import ir
     from numba import types
     from numba.extending import intrinsic
+
+    TAILS, BITS = _table()
 
     @intrinsic
     def _fma(typingctx, a, b, c):
@@ -89,13 +110,14 @@ if ENABLED:
 
     _U52, _MASK, _TINY, _RANGE = numba.uint64(52), numba.uint64(0x7ff), numba.uint64(0x3c9), numba.uint64(0x3f)
     _I, _U45 = numba.uint64(_N - 1), numba.uint64(45)
+    inline = numba.njit(nogil=True, error_model="numpy", inline="always")
 
-    @jit(inline="always")
+    @inline
     def _outside_fast_path(x):
         """|x| < 2^-54 or |x| >= 512, inf, nan: glibc's special cases."""
         return ((_bits(x) >> _U52) & _MASK) - _TINY >= _RANGE
 
-    @jit(inline="always")
+    @inline
     def _fast_path(x):
         """glibc's exp(x) for x inside its fast path, same operations in the same order."""
         z = _fma(x, INV_LN2_N, SHIFT)          # k = round(x N / ln 2), in the low bits of z
@@ -114,22 +136,26 @@ if ENABLED:
         scale = _double(scale_bits)
         return _fma(scale, tmp, scale)         # scale * (1 + tail + exp(r) - 1)
 
-    @jit(inline="always")
+    @inline
     def fast_exp(x):
         """glibc's exp(x) (see the module docstring)."""
         if _outside_fast_path(x):
             return math.exp(x)
         return _fast_path(x)
 
-    @jit(inline="always")
+    @inline
     def fast_exp_or_nan(x):
         """glibc's exp(x) inside its fast path, NaN outside: no call and no branch, so
         that loops over many x vectorise (the table lookups become SIMD gathers)."""
         value = _fast_path(x)
         return math.nan if _outside_fast_path(x) else value
 
-    @jit
-    def _differences(xs):
+    @inline
+    def libm_exp(x):
+        return math.exp(x)
+
+    @numba.njit
+    def differences(xs):
         n = 0
         for x in xs:
             a, b = fast_exp(x), math.exp(x)
@@ -137,48 +163,37 @@ if ENABLED:
                 n += 1
         return n
 
-    def _machine_key() -> str:
-        """What the verdict depends on: this module, numba, the C library, the CPU."""
-        try:
-            with open("/proc/cpuinfo") as cpuinfo:
-                cpu = [line for line in cpuinfo if line.startswith(("model name", "flags"))][:2]
-        except OSError:
-            cpu = []
-        parts = [Path(__file__).read_bytes(), numba.__version__.encode(), platform.machine().encode(),
-                 " ".join(platform.libc_ver()).encode(), "".join(cpu).encode()]
-        return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
+    if _agrees_with_libm(differences):
+        #: exp_or_nan: exp(x), or NaN where glibc's fast path does not apply (callers redo those exactly)
+        return SimpleNamespace(exp=fast_exp, exp_or_nan=fast_exp_or_nan, variant="fast-exp", differences=differences)
+    return SimpleNamespace(exp=libm_exp, exp_or_nan=libm_exp, variant="libm-exp", differences=differences)
 
-    def _agrees_with_libm() -> bool:
-        """The self-test below, run once per machine kind; its verdict is kept in the cache."""
-        record = cache_root() / "libm" / f"exp-{_machine_key()}"
-        if record.exists() and record.read_text() in ("agrees", "differs"):
-            return record.read_text() == "agrees"
-        verdict = _self_test()
-        record.parent.mkdir(parents=True, exist_ok=True)
-        temporary = record.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text("agrees" if verdict else "differs")
-        temporary.replace(record)
-        return verdict
 
-    def _self_test() -> bool:
-        rng = np.random.default_rng(20181001)
-        samples = np.concatenate([rng.uniform(-100.0, 100.0, 400_000), rng.uniform(-750.0, 720.0, 100_000),
-                                  rng.uniform(-1e-6, 1e-6, 20_000), rng.standard_normal(80_000),
-                                  np.array([0.0, -0.0, 1.0, -1.0, 512.0, -512.0, 709.78, -745.2, 1e-300,
-                                            math.inf, -math.inf, math.nan])])
-        return _differences(samples) == 0
+def _agrees_with_libm(differences) -> bool:
+    """The self-test below, run once per machine kind; its verdict is kept in the cache."""
+    record = cache_root() / "libm" / f"exp-{machine_key()}"
+    if record.exists() and record.read_text() in ("agrees", "differs"):
+        return record.read_text() == "agrees"
+    verdict = self_test(differences)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    temporary = record.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text("agrees" if verdict else "differs")
+    temporary.replace(record)
+    return verdict
 
-    @jit(inline="always")
-    def libm_exp(x):
-        return math.exp(x)
 
-    EXACT = _agrees_with_libm()
-    exp = fast_exp if EXACT else libm_exp
-    #: exp(x), or NaN where glibc's fast path does not apply (callers redo those exactly)
-    exp_or_nan = fast_exp_or_nan if EXACT else libm_exp
-else:
-    EXACT = False
-    exp = exp_or_nan = math.exp
+def self_test(differences) -> bool:
+    """True if ``differences`` (compiled: count of x where fast exp != math.exp) finds none."""
+    rng = np.random.default_rng(20181001)
+    samples = np.concatenate([rng.uniform(-100.0, 100.0, 400_000), rng.uniform(-750.0, 720.0, 100_000),
+                              rng.uniform(-1e-6, 1e-6, 20_000), rng.standard_normal(80_000),
+                              np.array([0.0, -0.0, 1.0, -1.0, 512.0, -512.0, 709.78, -745.2, 1e-300,
+                                        math.inf, -math.inf, math.nan])])
+    return differences(samples) == 0
 
-#: part of the cache key of generated code: which exp it was compiled with
-VARIANT = "fast-exp" if EXACT else "libm-exp"
+
+def __getattr__(name):
+    """``exp`` / ``exp_or_nan``: numba's while numba compiles, else ``math.exp``."""
+    if name in ("exp", "exp_or_nan"):
+        return getattr(for_numba(), name) if jit.numba_active() else math.exp
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

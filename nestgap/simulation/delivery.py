@@ -5,14 +5,15 @@ ring length); spikes and current events are added in the order given.
 Gap-junction coefficients are summed per target over its incoming
 connections in the order stored (NEST: by synapse model, then source id), as
 ``sum_g += w`` and ``c[k] += w * coefficient_k`` starting from zero.
+
+The functions are plain Python; every generated kernel compiles them with its
+own code (``add_to_rings`` and ``deliver_gap_coefficients`` of the kernel), so
+that a block of neurons and the events into its buffers run the same compiled way.
 """
 
 import numpy as np
 
-from ..codegen.jit import jit, prange
 
-
-@jit
 def add_to_rings(rows, ports, slots, values, buffer, counts):
     """buffer[row, port, slot] += value and counts[...] += 1 for every event, in order."""
     for e in range(rows.shape[0]):
@@ -21,10 +22,10 @@ def add_to_rings(rows, ports, slots, values, buffer, counts):
             counts[rows[e], ports[e], slots[e]] += 1
 
 
-def _deliver_gap_coefficients(indptr, source_rows, weights, coefficients, sum_g, received):
-    """For target t: sum_g[t] = sum of w, received[t] = sum of w * coefficients[source]."""
+def deliver_gap_coefficients(first, last, indptr, source_rows, weights, coefficients, sum_g, received):
+    """For targets first <= t < last: sum_g[t] = sum of w, received[t] = sum of w * coefficients[source]."""
     n_coefficients = coefficients.shape[1]
-    for t in prange(indptr.shape[0] - 1):
+    for t in range(first, last):
         g = 0.0
         for k in range(n_coefficients):
             received[t, k] = 0.0
@@ -35,17 +36,6 @@ def _deliver_gap_coefficients(indptr, source_rows, weights, coefficients, sum_g,
             for k in range(n_coefficients):
                 received[t, k] += w * coefficients[source, k]
         sum_g[t] = g
-
-
-_deliver_serial = jit(_deliver_gap_coefficients)
-_deliver_parallel = jit(_deliver_gap_coefficients, parallel=True)
-
-
-def deliver_gap_coefficients(indptr, source_rows, weights, coefficients, sum_g, received):
-    """Gap-junction coefficients to every target row; threads only where the work pays for them."""
-    work = len(weights) * coefficients.shape[1]
-    (_deliver_parallel if work > 100_000 else _deliver_serial)(indptr, source_rows, weights, coefficients,
-                                                                sum_g, received)
 
 
 def csr_by_row(rows, n_rows):

@@ -17,6 +17,7 @@ result does not depend on the number of threads):
    kept for step 1 of the next slice.
 """
 
+import os
 import sys
 import time
 import warnings
@@ -25,9 +26,10 @@ import numpy as np
 
 from ..codegen import jit
 from ..exceptions import BadParameter, KernelException
-from .delivery import add_to_rings, csr_by_row, deliver_gap_coefficients
+from .delivery import csr_by_row
 from .devices import DCGenerator, Device, SpikeGenerator
 from .recorders import Multimeter, SpikeRecorder
+from .threads import TaskThreads
 
 
 _NO_COUNTS = np.zeros((0, 0, 0), np.int64)
@@ -51,6 +53,7 @@ class Engine:
         self.wfr_iterations = []       # iterations per slice (WFR slices only)
         self.wfr_max_reached = 0
         self._routes_key = None
+        self._tasks = TaskThreads()
 
     @property
     def simulated(self) -> bool:
@@ -103,11 +106,10 @@ class Engine:
         self._setup_recording()
 
     def _set_threads(self):
+        """One thread per virtual process, at most one per core; plain Python code runs on one."""
         self.threads = 1
-        if jit.ENABLED:
-            import numba
-            self.threads = max(1, min(self.settings.total_num_virtual_procs, numba.config.NUMBA_NUM_THREADS))
-            numba.set_num_threads(self.threads)
+        if jit.MODE != "python":
+            self.threads = max(1, min(self.settings.total_num_virtual_procs, os.cpu_count() or 1))
 
     def _init_buffers(self, block, ring, D, n_coeff):
         """NEST's init_buffers_: once per node; later only resized (ring growth, new nodes)."""
@@ -273,13 +275,16 @@ class Engine:
             progress.done()
 
     def _update(self, block, frm, to, wfr):
-        s = self.settings
+        """Every neuron of ``block`` over lags [frm, to); True if a WFR pass changed some V by more than tol."""
+        s, k = self.settings, block.kernel
         block.SPIKED[:] = False
-        return block.kernel.update_population(
-            self.threads, self.clock, frm, to, wfr, s.wfr_interpolation_order, s.wfr_tol, s.resolution, self.ring,
-            block.Y, block.AUX, block.INT, block.P, block.Q, block.STEP, block.CUR,
-            block.SPIKE_BUF, block.SPIKE_CNT, block.CUR_BUF, block.GAP_G, block.GAP_C, block.NEW_C,
-            block.LAST_Y, block.SPIKED, block.REC_ROW, block.REC_BUF)
+        arguments = (self.clock, frm, to, wfr, s.wfr_interpolation_order, s.wfr_tol, s.resolution, self.ring,
+                     block.Y, block.AUX, block.INT, block.P, block.Q, block.STEP, block.CUR,
+                     block.SPIKE_BUF, block.SPIKE_CNT, block.CUR_BUF, block.GAP_G, block.GAP_C, block.NEW_C,
+                     block.LAST_Y, block.SPIKED, block.REC_ROW, block.REC_BUF)
+        changed = self._tasks.run(self.threads, len(block), k.LANES,
+                                  lambda first, last: k.update_task(first, last, *arguments))
+        return changed > 0
 
     def _waveform_relaxation(self, frm):
         s = self.settings
@@ -302,7 +307,13 @@ class Engine:
     def _deliver_gap(self, coefficients):
         stacked = coefficients[0] if len(coefficients) == 1 else np.vstack(coefficients)
         for block, indptr, sources, weights in self._gap_routes:
-            deliver_gap_coefficients(indptr, sources, weights, stacked, block.GAP_G, block.GAP_C)
+            deliver = block.kernel.deliver_gap_coefficients
+            arguments = (indptr, sources, weights, stacked, block.GAP_G, block.GAP_C)
+            n = len(indptr) - 1
+            if len(weights) * stacked.shape[1] > 100_000:  # threads only where the work pays for them
+                self._tasks.run(self.threads, n, 64, lambda first, last: deliver(first, last, *arguments))
+            else:
+                deliver(0, n, *arguments)
 
     def _update_devices(self, frm, to):
         """Generators send the events of steps [frm, to) into their targets' ring buffers."""
@@ -359,12 +370,12 @@ class Engine:
             mine = target_block == b
             block, rows = self._blocks[b], self._row_of[target[c[mine]]]
             if current:
-                add_to_rings(rows, np.zeros(len(rows), np.int64), slots[mine],
+                block.kernel.add_to_rings(rows, np.zeros(len(rows), np.int64), slots[mine],
                              factor[mine] * weight[c[mine]], block.CUR_BUF, _NO_COUNTS)
             else:
                 # NEST's event weight: connection weight times multiplicity (or spike weight)
                 ports, values = spike_ports(block.kernel, weight[c[mine]] * factor[mine])
-                add_to_rings(rows, ports, slots[mine], values, block.SPIKE_BUF, block.SPIKE_CNT)
+                block.kernel.add_to_rings(rows, ports, slots[mine], values, block.SPIKE_BUF, block.SPIKE_CNT)
 
     def _after_update(self, frm, to):
         """Spikes to recorders and ring buffers; samples to multimeters."""
@@ -393,7 +404,8 @@ class Engine:
                 idx = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)])
                 spike_stamp = np.repeat(stamps, counts)
                 slots = (spike_stamp + delays[idx] - 1) % self.ring
-                add_to_rings(rows[idx], ports[idx], slots, values[idx], block.SPIKE_BUF, block.SPIKE_CNT)
+                block.kernel.add_to_rings(rows[idx], ports[idx], slots, values[idx], block.SPIKE_BUF,
+                                          block.SPIKE_CNT)
         for node_id, targets in self._multimeter_targets.items():
             device = self.network.devices[node_id]
             lags = device.sample_lags(self.clock, frm, to, grid)
