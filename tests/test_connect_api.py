@@ -67,6 +67,45 @@ def test_rules(nest, ng, connect):
     assert_same(nest, ng, build)
 
 
+def test_pair_by_pair(nest, ng):
+    """Single pairs (nestgap's cached path) mixed with population calls: NEST's connections, in its order."""
+    def build(sim):
+        a, b = two(sim)
+        sim.Connect(a[0], b[1], syn_spec={"weight": 2.0, "delay": 1.5})
+        sim.Connect(a, b, "one_to_one", {"weight": -1.0})
+        sim.Connect(a[1], b[0], "one_to_one", {"delay": 0.25, "synapse_model": "static_synapse"})
+        sim.Connect(b[2], a[0], {"rule": "one_to_one", "make_symmetric": True}, {"weight": 3, "delay": 2})
+        sim.Connect(a[2], a[1], None, "static_synapse")
+        sim.Connect(a[0], a[2], SYMMETRIC, {"synapse_model": GAP, "weight": 0.5})
+        sim.Connect(b[0], b[1], "all_to_all", {"weight": 4.0})
+        sim.Connect(a[1], b[2], SYMMETRIC, {"synapse_model": GAP})
+        return table(sim), sim.GetKernelStatus(["num_connections", "min_delay", "max_delay"])
+    assert_same(nest, ng, build)
+
+
+@pytest.mark.parametrize("connect", [
+    lambda sim, a, b: sim.Connect(a[0], b[0], syn_spec={"delay": 0.0}),
+    lambda sim, a, b: sim.Connect(a[0], b[0], syn_spec={"weight": "x"}),
+    lambda sim, a, b: sim.Connect(a[0], b[0], "one_to_one", {"synapse_model": GAP}),
+    lambda sim, a, b: sim.Connect(a[0], b[0], SYMMETRIC, {"synapse_model": GAP, "delay": 1.0}),
+    lambda sim, a, b: sim.Connect(a[0], b[0], SYMMETRIC, {"synapse_model": "foo"}),
+    lambda sim, a, b: sim.Connect(a[0], b[0], {"rule": "one_to_one", "foo": True}),
+    lambda sim, a, b: sim.Connect(a[0], sim.Create("spike_generator"), SYMMETRIC, {"synapse_model": GAP}),
+    lambda sim, a, b: sim.Connect(a[0], sim.Create("dc_generator")),
+], ids=["zero-delay", "string-weight", "gap-not-symmetric", "gap-delay", "unknown-model", "unknown-entry",
+        "gap-to-device", "to-stimulator"])
+def test_pair_errors(nest, ng, connect):
+    """A refused single pair raises NEST's error and creates nothing (the first pair is kept)."""
+    def build(sim):
+        a, b = two(sim, 2)
+        sim.Connect(a[1], b[1], syn_spec={"weight": 1.0, "delay": 1.0})
+        try:
+            connect(sim, a, b)
+        finally:
+            assert sim.num_connections == 1
+    assert_same_error(nest, ng, build, nest_message=True)
+
+
 @pytest.mark.parametrize("conn_spec, degree", [
     ({"rule": "fixed_indegree", "indegree": 5}, lambda s, t: np.bincount(t)[51:].tolist()),
     ({"rule": "fixed_outdegree", "outdegree": 4}, lambda s, t: np.bincount(s)[1:51].tolist()),

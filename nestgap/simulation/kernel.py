@@ -34,6 +34,7 @@ class Kernel:
         self.settings = KernelSettings()
         self.network = Network(self.settings)
         self.engine = Engine(self.network, self.settings)
+        self._pair_plans = {}  # (conn_spec, syn_spec layout) -> (synapse, make_symmetric) or False
         set_default_rng(self.engine.rng)  # for Parameter.GetValue()
 
     @property
@@ -175,6 +176,8 @@ class Kernel:
     # -- connections -----------------------------------------------------------------------
     def connect(self, pre, post, conn_spec, syn_spec, same_collection: bool):
         """nest.Connect on id arrays of NodeCollections; all or nothing."""
+        if len(pre) == 1 and len(post) == 1 and self._connect_pair(int(pre[0]), int(post[0]), conn_spec, syn_spec):
+            return
         net = self.network
         syn_spec = _normalize_syn_spec(syn_spec)
         synapse = net.synapse_model(syn_spec.pop("synapse_model", "static_synapse"))
@@ -201,6 +204,55 @@ class Kernel:
         net.add_connections(plan.sources, plan.targets, weight, steps, synapse,
                             int(syn_spec.get("receptor_type", 0)))
         self._commit_delay_extrema(extrema, synapse)
+
+    def _connect_pair(self, source, target, conn_spec, syn_spec) -> bool:
+        """One neuron to another, the commonest call of scripts that build networks pair by pair
+        (gap junctions, say), without the general path's per-call work: its checks of the
+        conn_spec and syn_spec are made once per layout of the two (rule and flags, synapse
+        model, which of weight and delay are given as numbers) and remembered. Same effect as
+        the general path; False, with nothing done, for any other call and any call the
+        general path would refuse."""
+        key = _pair_key(conn_spec, syn_spec)
+        if key is None or source == target:
+            return False
+        plan = self._pair_plans.get(key)
+        if plan is None:
+            plan = self._pair_plans[key] = self._pair_plan(conn_spec, syn_spec)
+        net = self.network
+        if not plan or net.synapse_models.get(plan[0].name) is not plan[0]:
+            return False
+        synapse, symmetric = plan
+        nodes = net.gap_capable() if synapse.kind == "gap" else net.neuron_mask()
+        if not (0 < source < len(nodes) and 0 < target < len(nodes) and nodes[source] and nodes[target]):
+            return False
+        spec = syn_spec if isinstance(syn_spec, dict) else {}
+        weight = float(spec.get("weight", synapse.defaults["weight"]))
+        steps = None
+        if synapse.has_delay:
+            steps = self.settings.grid.delay_steps(np.array([float(spec.get("delay", synapse.defaults["delay"]))]))
+        extrema = self._delay_extrema_with(steps, synapse)  # BadDelay as the general path raises it
+        delay = 0 if steps is None else int(steps[0])
+        net.connections.add_one(source, target, weight, delay, synapse.syn_id)
+        if symmetric:
+            net.connections.add_one(target, source, weight, delay, synapse.syn_id)
+        self._commit_delay_extrema(extrema, synapse)
+        return True
+
+    def _pair_plan(self, conn_spec, syn_spec):
+        """(synapse model, make_symmetric) if a single pair of distinct neurons can be connected
+        with these specs by :meth:`_connect_pair`, else False."""
+        try:
+            spec = _normalize_syn_spec(syn_spec)
+            synapse = self.network.synapse_model(spec.pop("synapse_model", "static_synapse"))
+            _check_synapse_keys(synapse, spec)
+            rule = plan_connections(np.array([1]), np.array([2]), conn_spec, np.random.default_rng(0),
+                                    same_collection=False, requires_symmetric=synapse.requires_symmetric,
+                                    syn_values=spec).conn_spec  # a throwaway rng: the kernel's is not touched
+        except Exception:  # the general path raises it
+            return False
+        if rule["rule"] not in ("one_to_one", "all_to_all"):
+            return False
+        return synapse, rule["make_symmetric"]
 
     def connect_arrays(self, pre, post, syn_spec):
         """PyNEST's connect arrays: pre[i] -> post[i] for every i; weights and delays are arrays
@@ -324,6 +376,25 @@ class Kernel:
     # -- simulation ---------------------------------------------------------------------------
     def simulate(self, t_ms: float):
         self.engine.simulate(float(t_ms))
+
+
+def _pair_key(conn_spec, syn_spec):
+    """What decides whether and how a single pair is connected: conn_spec's entries and the
+    synapse model with the names of the numeric values given; None for other specs."""
+    if conn_spec is None or isinstance(conn_spec, str):
+        conn = conn_spec
+    elif type(conn_spec) is dict and all(type(k) is str and type(v) in (str, bool) for k, v in conn_spec.items()):
+        conn = tuple(sorted(conn_spec.items()))
+    else:
+        return None
+    if syn_spec is None or isinstance(syn_spec, str):
+        return conn, syn_spec
+    if type(syn_spec) is not dict or type(syn_spec.get("synapse_model", "")) is not str:
+        return None
+    for key, value in syn_spec.items():
+        if key != "synapse_model" and (key not in ("weight", "delay") or type(value) not in (int, float)):
+            return None
+    return conn, syn_spec.get("synapse_model"), "weight" in syn_spec, "delay" in syn_spec
 
 
 def _normalize_syn_spec(syn_spec) -> dict:

@@ -51,8 +51,7 @@ class Network:
         self._ranges = []                    # (first id, n, model name, block or None)
         self.connections = ConnectionTable()
         self.structure_version = 0           # incremented whenever nodes are created
-        self._capable = None                 # gap-junction support by node id, for structure_version ...
-        self._capable_version = -1           # ... of this value
+        self._node_masks = (-1, None, None)  # (structure_version, neuron by id, gap junctions by id)
         self.defaults_modified = False       # SetDefaults or CopyModel was used (fixes the time grid)
 
     # -- models --------------------------------------------------------------------
@@ -175,7 +174,7 @@ class Network:
         endpoint without gap-junction support decides NEST's message.
         """
         if synapse.kind == "gap":
-            capable = self._gap_capable()
+            capable = self.gap_capable()
             bad_source, bad_target = ~capable[sources], ~capable[targets]
             bad = np.flatnonzero(bad_source | bad_target)
             if len(bad):
@@ -202,14 +201,23 @@ class Network:
             raise IllegalConnection(f"{_NOT_POSSIBLE}The target node or synapse model does not support data "
                                     "logging requests.")
 
-    def _gap_capable(self):
-        """By node id: does the node support gap junctions (recomputed when nodes are created)."""
-        if self._capable_version != self.structure_version:
-            capable = np.zeros(self.size + 1, bool)
+    def neuron_mask(self):
+        """By node id (index 0 unused): is the node a neuron (recomputed when nodes are created)."""
+        return self._masks()[0]
+
+    def gap_capable(self):
+        """By node id (index 0 unused): does the node support gap junctions."""
+        return self._masks()[1]
+
+    def _masks(self):
+        version, neuron, capable = self._node_masks
+        if version != self.structure_version:
+            neuron, capable = np.zeros(self.size + 1, bool), np.zeros(self.size + 1, bool)
             for first, n, model_name, block in self._ranges:
+                neuron[first:first + n] = block is not None
                 capable[first:first + n] = block is not None and self.neuron_model(model_name).supports_gap_junctions
-            self._capable, self._capable_version = capable, self.structure_version
-        return self._capable
+            self._node_masks = (self.structure_version, neuron, capable)
+        return neuron, capable
 
     def _check_recordables(self, multimeter, targets):
         """NEST refuses Connect(multimeter, neuron) if the neuron cannot record one of record_from."""

@@ -87,6 +87,7 @@ class ConnectionTable:
 
     def __init__(self):
         self._chunks = []
+        self._single = []          # connections added one by one since the last chunk, as tuples
         self._arrays = None
         self._n = 0
         self.version = 0           # incremented by every change, to rebuild derived structures
@@ -100,6 +101,7 @@ class ConnectionTable:
             return
         chunk = [np.asarray(source, np.int64), np.asarray(target, np.int64), np.asarray(weight, np.float64),
                  np.asarray(delay, np.int64), np.full(n, syn_id, np.int32)]
+        self._gather_single()
         if self._arrays is not None:
             self._chunks = [list(self._arrays)]
             self._arrays = None
@@ -107,8 +109,24 @@ class ConnectionTable:
         self._n += n
         self.version += 1
 
+    def add_one(self, source: int, target: int, weight: float, delay: int, syn_id: int):
+        """One connection (cheaper than :meth:`add` for networks built pair by pair)."""
+        self._single.append((source, target, weight, delay, syn_id))
+        self._n += 1
+        self.version += 1
+
+    def _gather_single(self):
+        if self._single:
+            columns = list(zip(*self._single))
+            self._single = []
+            if self._arrays is not None:
+                self._chunks = [list(self._arrays)]
+                self._arrays = None
+            self._chunks.append([np.array(c, dtype) for c, dtype in zip(columns, self.DTYPES)])
+
     def arrays(self):
         """(source, target, weight, delay, syn_id) as contiguous arrays."""
+        self._gather_single()
         if self._arrays is None:
             if not self._chunks:
                 self._arrays = tuple(np.zeros(0, dtype) for dtype in self.DTYPES)
