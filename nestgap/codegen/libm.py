@@ -23,7 +23,7 @@ numba's versions while numba compiles it (:func:`.jit.compiling_with_numba`),
 """
 
 import hashlib
-import importlib.metadata
+import importlib.util
 import math
 import os
 import platform
@@ -70,9 +70,16 @@ def machine_key() -> str:
             cpu = [line for line in cpuinfo if line.startswith(("model name", "flags"))][:2]
     except OSError:
         cpu = []
-    parts = [Path(__file__).read_bytes(), importlib.metadata.version("numba").encode(),
-             platform.machine().encode(), " ".join(platform.libc_ver()).encode(), "".join(cpu).encode()]
+    parts = [Path(__file__).read_bytes(), _numba_version(), platform.machine().encode(),
+             " ".join(platform.libc_ver()).encode(), "".join(cpu).encode()]
     return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
+
+
+def _numba_version() -> bytes:
+    """numba's version file (without importing numba or importlib.metadata, both slow to import)."""
+    spec = importlib.util.find_spec("numba")
+    version = Path(spec.origin).with_name("_version.py") if spec and spec.origin else None
+    return version.read_bytes() if version and version.exists() else b"unknown"
 
 
 @lru_cache(maxsize=None)

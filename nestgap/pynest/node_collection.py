@@ -23,17 +23,22 @@ class NodeCollection:
     def __init__(self, node_ids=None):
         if isinstance(node_ids, NodeCollection):
             raise TypeError("an integer is required")
-        ids = np.asarray([] if node_ids is None else node_ids, dtype=np.int64).ravel()
-        if len(ids) > 1:
-            steps = np.diff(ids)
-            if (steps < 0).any():
-                raise BadProperty("Indices must be sorted in ascending order")
-            if (steps == 0).any():
-                raise BadProperty("All node IDs in a NodeCollection have to be unique")
+        if type(node_ids) is list and len(node_ids) == 1 and type(node_ids[0]) is int:  # the commonest: one id
+            low = high = node_ids[0]
+            ids = np.array(node_ids, np.int64)
+        else:
+            ids = np.asarray([] if node_ids is None else node_ids, dtype=np.int64).ravel()
+            if len(ids) > 1:
+                steps = np.diff(ids)
+                if (steps < 0).any():
+                    raise BadProperty("Indices must be sorted in ascending order")
+                if (steps == 0).any():
+                    raise BadProperty("All node IDs in a NodeCollection have to be unique")
+            low, high = (int(ids[0]), int(ids[-1])) if len(ids) else (1, 0)
         if len(ids):
             size = _kernel().network.size
-            if ids[0] < 1 or ids[-1] > size:
-                bad = ids[0] if ids[0] < 1 else ids[-1]
+            if low < 1 or high > size:
+                bad = low if low < 1 else high
                 raise UnknownNode(f"Node with id {bad} does not exist. The network has {size} nodes.")
         object.__setattr__(self, "_ids", ids)
         object.__setattr__(self, "_step", 1)

@@ -131,10 +131,11 @@ class SpikeGenerator(Device):
             raise BadProperty(f"{name}: Time point {float(times[times < 0][0])} is not representable.")
         if params["precise_times"] or params["allow_offgrid_times"]:
             raise BadProperty(f"{name}: precise_times and allow_offgrid_times are not supported by nestgap.")
-        if grid is not None:
-            for t in times:
-                if not grid.is_on_grid(t):
-                    raise BadProperty(f"{name}: Time point {t} is not representable in current resolution.")
+        if grid is not None and len(times):
+            off = grid.off_grid(times) if np.isfinite(times).all() else [not grid.is_on_grid(t) for t in times]
+            if np.any(off):
+                t = times[int(np.argmax(off))]
+                raise BadProperty(f"{name}: Time point {t} is not representable in current resolution.")
         for key in ("spike_weights", "spike_multiplicities"):
             if len(params[key]) not in (0, len(times)):
                 raise BadProperty(f"{name}: {key} must have as many entries as spike_times "
@@ -153,7 +154,7 @@ class SpikeGenerator(Device):
     def _schedule(self, grid):
         """(stamps, weight factors, multiplicities) of all spikes."""
         p = self.params
-        stamps = np.array([grid.steps(p["origin"] + t) for t in p["spike_times"]], dtype=np.int64)
+        stamps = grid.steps_of(p["origin"] + np.asarray(p["spike_times"], np.float64))
         multiplicity = np.ones(len(stamps), np.int64)
         if len(p["spike_multiplicities"]):
             multiplicity = p["spike_multiplicities"].astype(np.int64)

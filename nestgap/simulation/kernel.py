@@ -383,8 +383,11 @@ def _pair_key(conn_spec, syn_spec):
     synapse model with the names of the numeric values given; None for other specs."""
     if conn_spec is None or isinstance(conn_spec, str):
         conn = conn_spec
-    elif type(conn_spec) is dict and all(type(k) is str and type(v) in (str, bool) for k, v in conn_spec.items()):
-        conn = tuple(sorted(conn_spec.items()))
+    elif type(conn_spec) is dict:
+        conn = tuple(conn_spec.items())  # in the order given: at worst one more entry in the cache
+        for key, value in conn:
+            if type(key) is not str or type(value) not in (str, bool):
+                return None
     else:
         return None
     if syn_spec is None or isinstance(syn_spec, str):

@@ -34,6 +34,16 @@ class TimeGrid:
         """A time in ms as whole steps (tics rounded half up, then steps rounded up)."""
         return -((-self.tics(t_ms)) // self.tics_per_step)
 
+    def steps_of(self, t_ms) -> np.ndarray:
+        """:meth:`steps` of every time in an array of finite times (ms)."""
+        tics = np.floor(np.asarray(t_ms, dtype=np.float64) * self.tics_per_ms + 0.5).astype(np.int64)
+        return -((-tics) // self.tics_per_step)
+
+    def off_grid(self, t_ms) -> np.ndarray:
+        """Mask of the times (finite, ms) that are not multiples of the resolution."""
+        tics = np.floor(np.asarray(t_ms, dtype=np.float64) * self.tics_per_ms + 0.5).astype(np.int64)
+        return tics % self.tics_per_step != 0
+
     def delay_steps(self, d_ms):
         """Delays in ms -> steps, rounded to nearest (NEST's delay_ms_to_steps)."""
         steps_per_ms = self.tics_per_ms / self.tics_per_step
