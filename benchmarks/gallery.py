@@ -65,8 +65,12 @@ def worker(simulator, weight, simtime, threads, n_neuron, out):
 
 def run(simulator, weight, simtime, threads, n_neuron, folder):
     out = Path(folder) / f"{simulator}_{weight}_{n_neuron}.npy"
+    # Python's default bytecode caching, whatever this shell says: NEST's and numpy's modules
+    # were byte-compiled when pip installed them, nestgap's (an editable install) are on first import
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     result = subprocess.run([sys.executable, __file__, "--worker", simulator, str(weight), str(simtime),
-                             str(threads), str(n_neuron), str(out)], capture_output=True, text=True, cwd=ROOT)
+                             str(threads), str(n_neuron), str(out)], capture_output=True, text=True, cwd=ROOT,
+                            env=env)
     if result.returncode != 0:
         raise RuntimeError(f"{simulator} run failed:\n{result.stderr[-3000:]}")
     record = json.loads(result.stdout.strip().splitlines()[-1])
