@@ -48,6 +48,14 @@ def test_ahead_of_time_and_numba_kernels_give_identical_results():
         assert ahead[key] == jitted[key]
 
 
+def test_event_delivery_is_part_of_the_kernels_cache_key():
+    """delivery.py is compiled into every kernel's extension: editing it must rebuild them."""
+    from nestgap.codegen import cache
+    from nestgap.simulation import delivery
+
+    assert Path(delivery.__file__).resolve() in [p.resolve() for p in cache._GENERATOR_SOURCES]
+
+
 def test_compiled_functions_refuse_arrays_of_the_wrong_kind():
     """Compiled code reads memory as its signature says: a wrong array raises instead of crashing."""
     kernel = kernel_module(MODEL, "aot")

@@ -5,8 +5,8 @@ signatures) are compiled by numba's ahead-of-time compiler, ``numba.pycc``, in a
 separate process: the same numba front end and LLVM as :func:`.jit.jit`, numpy's
 error model, no fast-math, the host CPU's instructions, and the GIL released
 while they run. pycc compiles numba's small C runtime into the module, so the
-extension imports without numba: a simulation then needs ~25 MB less than
-numpy, not numba's ~150 MB, and loads its kernel in milliseconds.
+extension imports without numba: a simulating process starts at ~40 MB (numpy
+and nestgap) instead of numba's ~150 MB, and loads its kernel in milliseconds.
 
 One extension per generated module and machine kind (:func:`.libm.machine_key`:
 CPU, C library, numba), built once beside the generated module. Building needs a

@@ -21,7 +21,8 @@ from ..codegen import aot, jit
 
 _GENERATOR_SOURCES = [*sorted((Path(__file__).parent).glob("*.py")),
                       *sorted((Path(__file__).parent / "templates").glob("*.jinja")),
-                      *sorted((Path(__file__).parent.parent / "frontend").glob("*.py"))]
+                      *sorted((Path(__file__).parent.parent / "frontend").glob("*.py")),
+                      Path(__file__).parent.parent / "simulation" / "delivery.py"]  # compiled with each kernel
 
 
 @lru_cache(maxsize=None)
