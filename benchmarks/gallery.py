@@ -9,6 +9,7 @@ so both simulators do the same work and their spikes must be identical.
     python benchmarks/gallery.py --weights 0.3 --simtime 100
     python benchmarks/gallery.py --scaling             # 500, 2000, 8000 neurons, 100 ms, cost per neuron-step
     python benchmarks/gallery.py --repeat 3            # medians of 3 runs per simulator (a noisy VM)
+    python benchmarks/gallery.py --where               # nestgap only: update, gap delivery, the rest
 
 Prints a markdown table; ``--append-results`` adds it to benchmarks/RESULTS.md.
 """
@@ -142,6 +143,37 @@ def scaling(threads, repeat, simtime=100.0, sizes=(500, 2000, 8000), weight=0.3)
     return lines
 
 
+def where_the_time_goes(weight=0.3, simtime=100.0, threads=2, n_neuron=500):
+    """nestgap's Simulate split into the update of the neurons, gap-junction delivery and the rest
+    (timers around the engine's steps, in this process)."""
+    import nestgap as nest
+    from nestgap.simulation.engine import Engine
+    sys.path.insert(0, str(ROOT))
+    from validation.gallery import build_deterministic, deterministic_inputs
+
+    build_deterministic(nest, deterministic_inputs(n_neuron=n_neuron, simtime=simtime), gap_weight=weight,
+                        threads=threads)
+    nest.Simulate(0.05)
+    spent = {"_update": 0.0, "_deliver_gap": 0.0}
+    for name in spent:
+        def timed(*args, _step=getattr(Engine, name), _name=name, **kwargs):
+            t0 = time.perf_counter()
+            result = _step(*args, **kwargs)
+            spent[_name] += time.perf_counter() - t0
+            return result
+        setattr(Engine, name, timed)
+    t0 = time.perf_counter()
+    nest.Simulate(simtime - 0.05)
+    total = time.perf_counter() - t0
+    rest = total - sum(spent.values())
+    return [f"| part | s | share |", "|---|---|---|",
+            f"| update of every neuron (`update_task`, threads) | {spent['_update']:.2f} | "
+            f"{spent['_update'] / total:.0%} |",
+            f"| gap-junction delivery (threads) | {spent['_deliver_gap']:.2f} | {spent['_deliver_gap'] / total:.0%} |",
+            f"| slice loop, devices, spike routing, recorders (Python) | {rest:.2f} | {rest / total:.0%} |",
+            f"| all | {total:.2f} | |"]
+
+
 def describe_machine():
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
                platform.processor())
@@ -156,6 +188,7 @@ def main():
     parser.add_argument("--simtime", type=float, default=501.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--scaling", action="store_true")
+    parser.add_argument("--where", action="store_true", help="nestgap only: where Simulate spends its time")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per simulator and setting; the medians are reported (noisy machines)")
     parser.add_argument("--append-results", action="store_true")
@@ -166,7 +199,12 @@ def main():
         return
     stamp = time.strftime("%Y-%m-%d %H:%M")
     runs = f", median of {args.repeat} runs each" if args.repeat > 1 else ""
-    if args.scaling:
+    if args.where:
+        title = f"### Where the time goes, {stamp}: gap 0.3 nS, 100 ms, {args.threads} threads (nestgap)"
+        print(title)
+        lines = where_the_time_goes(threads=args.threads)
+        print("\n".join(lines))
+    elif args.scaling:
         title = f"### Scaling, {stamp}: gap 0.3 nS, 100 ms, {args.threads} threads on both sides{runs}"
         print(title)
         lines = scaling(args.threads, args.repeat)
