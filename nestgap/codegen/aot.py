@@ -85,7 +85,7 @@ _DTYPES = {"f8": np.dtype(np.float64), "i8": np.dtype(np.int64), "b1": np.dtype(
 def _arrays(signature):
     """(position, dtype, ndim) of the array arguments in a signature such as ``"void(f8[:, ::1], i8)"``."""
     arguments = re.split(r",\s*(?![^\[]*\])", signature[signature.index("(") + 1:-1])
-    return [(k, _DTYPES[a[:2]], a.count(":") - 1) for k, a in enumerate(arguments) if "[" in a]
+    return [(k, _DTYPES[a[:2]], a.count(",") + 1) for k, a in enumerate(arguments) if "[" in a]
 
 
 def checked(function, name, signature):

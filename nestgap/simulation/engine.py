@@ -371,7 +371,7 @@ class Engine:
             block, rows = self._blocks[b], self._row_of[target[c[mine]]]
             if current:
                 block.kernel.add_to_rings(rows, np.zeros(len(rows), np.int64), slots[mine],
-                             factor[mine] * weight[c[mine]], block.CUR_BUF, _NO_COUNTS)
+                                          factor[mine] * weight[c[mine]], block.CUR_BUF, _NO_COUNTS)
             else:
                 # NEST's event weight: connection weight times multiplicity (or spike weight)
                 ports, values = spike_ports(block.kernel, weight[c[mine]] * factor[mine])
