@@ -99,13 +99,9 @@ class ConnectionTable:
         n = len(source)
         if n == 0:
             return
-        chunk = [np.asarray(source, np.int64), np.asarray(target, np.int64), np.asarray(weight, np.float64),
-                 np.asarray(delay, np.int64), np.full(n, syn_id, np.int32)]
         self._gather_single()
-        if self._arrays is not None:
-            self._chunks = [list(self._arrays)]
-            self._arrays = None
-        self._chunks.append(chunk)
+        self._append([np.asarray(source, np.int64), np.asarray(target, np.int64), np.asarray(weight, np.float64),
+                      np.asarray(delay, np.int64), np.full(n, syn_id, np.int32)])
         self._n += n
         self.version += 1
 
@@ -116,13 +112,17 @@ class ConnectionTable:
         self.version += 1
 
     def _gather_single(self):
+        """The connections added one by one, as a chunk."""
         if self._single:
             columns = list(zip(*self._single))
             self._single = []
-            if self._arrays is not None:
-                self._chunks = [list(self._arrays)]
-                self._arrays = None
-            self._chunks.append([np.array(c, dtype) for c, dtype in zip(columns, self.DTYPES)])
+            self._append([np.array(c, dtype) for c, dtype in zip(columns, self.DTYPES)])
+
+    def _append(self, chunk):
+        if self._arrays is not None:
+            self._chunks = [list(self._arrays)]
+            self._arrays = None
+        self._chunks.append(chunk)
 
     def arrays(self):
         """(source, target, weight, delay, syn_id) as contiguous arrays."""
