@@ -8,6 +8,7 @@ built ahead of time, or numba's machine code in ``__pycache__``) is kept beside
 it, so compilation also happens once per model version and machine kind.
 """
 
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -84,9 +85,6 @@ def _import(path, name, with_numba):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    if with_numba:
-        with jit.compiling_with_numba():
-            spec.loader.exec_module(module)
-    else:
+    with jit.compiling_with_numba() if with_numba else contextlib.nullcontext():
         spec.loader.exec_module(module)
     return module
