@@ -39,12 +39,11 @@ def worker(simulator, weight, simtime, threads, n_neuron, out):
     else:
         import nestgap as nest
     t_import = time.perf_counter() - t0
-    sys.path.insert(0, str(ROOT))
-    from validation.gallery import build_deterministic, deterministic_inputs
+    from nestgap.scenarios import gallery
 
-    inputs = deterministic_inputs(n_neuron=n_neuron, simtime=simtime)
+    inputs = gallery.deterministic_inputs(n_neuron=n_neuron, simtime=simtime)
     t0 = time.perf_counter()
-    neurons, sr = build_deterministic(nest, inputs, gap_weight=weight, threads=threads)
+    sr = gallery.build(nest, inputs=inputs, gap_weight=weight, threads=threads).spike_recorder
     if simulator == "nestgap":
         nest.Simulate(0.05)  # first call loads (or compiles) the generated code: report it separately
     t_build = time.perf_counter() - t0
@@ -148,11 +147,10 @@ def where_the_time_goes(weight=0.3, simtime=100.0, threads=2, n_neuron=500):
     (timers around the engine's steps, in this process)."""
     import nestgap as nest
     from nestgap.simulation.engine import Engine
-    sys.path.insert(0, str(ROOT))
-    from validation.gallery import build_deterministic, deterministic_inputs
+    from nestgap.scenarios import gallery
 
-    build_deterministic(nest, deterministic_inputs(n_neuron=n_neuron, simtime=simtime), gap_weight=weight,
-                        threads=threads)
+    gallery.build(nest, inputs=gallery.deterministic_inputs(n_neuron=n_neuron, simtime=simtime), gap_weight=weight,
+                  threads=threads)
     nest.Simulate(0.05)
     spent = {"_update": 0.0, "_deliver_gap": 0.0}
     for name in spent:

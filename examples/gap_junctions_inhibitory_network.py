@@ -1,9 +1,11 @@
 """Gap Junctions: Inhibitory network example -- NEST's gallery script, run on nestgap.
 
 This is NEST's example ``gap_junctions_inhibitory_network.py`` (pynest/examples)
-with one line changed, ``import nestgap as nest`` instead of ``import nest``, and
-the figure written to ``gap_junctions_inhibitory_network.png`` (shown as well
-when a display is available).
+run with ``import nestgap as nest`` instead of ``import nest``; its network is
+built by :func:`nestgap.scenarios.gallery.build` (NEST's statements, in the
+order of the script, shared with the project's tests, benchmarks and figures),
+and the figure is written to ``gap_junctions_inhibitory_network.png`` (shown as
+well when a display is available).
 
 The script simulates an inhibitory network of 500 Hodgkin-Huxley neurons.
 Without gap junctions (``gap_weight = 0.0``) the network shows an asynchronous
@@ -27,101 +29,35 @@ import matplotlib
 if not os.environ.get("DISPLAY") and not os.environ.get("MPLBACKEND"):
     matplotlib.use("Agg")  # no display: write the figure only
 import matplotlib.pyplot as plt
-import numpy
 
 import nestgap as nest
+from nestgap.scenarios import gallery
 
-n_neuron = 500
-gap_per_neuron = 60
-inh_per_neuron = 50
-delay = 1.0
-j_exc = 300.0
-j_inh = -50.0
-threads = 8
-stepsize = 0.05
-simtime = 501.0
 gap_weight = float(sys.argv[1]) if len(sys.argv) > 1 else 0.3
 output = sys.argv[2] if len(sys.argv) > 2 else "gap_junctions_inhibitory_network.png"
 
-nest.ResetKernel()
-
 ###############################################################################
-# First we set the random seed, adjust the kernel settings and create
-# ``hh_psc_alpha_gap`` neurons, ``spike_recorder`` and ``poisson_generator``.
+# NEST's script builds the network statement for statement as
+# ``gallery.build`` does (see nestgap/scenarios/gallery.py, which keeps its
+# text and comments): 500 ``hh_psc_alpha_gap`` neurons, a ``spike_recorder``
+# and a ``poisson_generator`` on 8 virtual processes, with waveform relaxation;
+# 50 inhibitory inputs per neuron (fixed_indegree, -50 pA, 1 ms), 500 Hz
+# Poisson drive (300 pA, 1 ms), random initial V_m between -80 and -40 mV,
+# and (60*500)/2 random gap-junction pairs made with ``make_symmetric``.
 
-numpy.random.seed(1)
-
-nest.resolution = 0.05
-nest.total_num_virtual_procs = threads
-nest.print_time = True
-
-# Settings for waveform relaxation. If 'use_wfr' is set to False,
-# communication takes place in every step instead of using an
-# iterative solution
-nest.use_wfr = True
-nest.wfr_comm_interval = 1.0
-nest.wfr_tol = 0.0001
-nest.wfr_max_iterations = 15
-nest.wfr_interpolation_order = 3
-
-neurons = nest.Create("hh_psc_alpha_gap", n_neuron)
-
-sr = nest.Create("spike_recorder")
-pg = nest.Create("poisson_generator", params={"rate": 500.0})
-
-###############################################################################
-# Each neuron shall receive ``inh_per_neuron = 50`` inhibitory synaptic inputs
-# that are randomly selected from all other neurons, each with synaptic weight
-# ``j_inh = -50.0`` pA and a synaptic delay of 1.0 ms. Furthermore each neuron
-# shall receive an excitatory external Poissonian input of 500.0 Hz with
-# synaptic weight ``j_exc = 300.0`` pA and the same delay.
-
-conn_dict = {"rule": "fixed_indegree", "indegree": inh_per_neuron, "allow_autapses": False, "allow_multapses": True}
-
-syn_dict = {"synapse_model": "static_synapse", "weight": j_inh, "delay": delay}
-
-nest.Connect(neurons, neurons, conn_dict, syn_dict)
-
-nest.Connect(pg, neurons, "all_to_all", syn_spec={"synapse_model": "static_synapse", "weight": j_exc, "delay": delay})
-
-###############################################################################
-# Then the neurons are connected to the ``spike_recorder`` and the initial
-# membrane potential of each neuron is set randomly between -40 and -80 mV.
-
-nest.Connect(neurons, sr)
-
-neurons.V_m = nest.random.uniform(min=-80.0, max=-40.0)
-
-###############################################################################
-# Finally gap junctions are added to the network. :math:`(60*500)/2`
-# ``gap_junction`` connections are added randomly resulting in an average of
-# 60 gap-junction connections per neuron. ``gap_junction`` connections are
-# bidirectional, so the same neurons are connected both ways with the
-# ``make_symmetric`` flag of ``one_to_one`` connections.
-
-n_connection = int(n_neuron * gap_per_neuron / 2)
-neuron_list = neurons.tolist()
-connections = numpy.random.choice(neuron_list, [n_connection, 2])
-
-for source_node_id, target_node_id in connections:
-    nest.Connect(
-        nest.NodeCollection([source_node_id]),
-        nest.NodeCollection([target_node_id]),
-        {"rule": "one_to_one", "make_symmetric": True},
-        {"synapse_model": "gap_junction", "weight": gap_weight},
-    )
+network = gallery.build(nest, gap_weight, threads=gallery.THREADS, print_time=True)
 
 ###############################################################################
 # In the end we start the simulation and plot the spike pattern.
 
-nest.Simulate(simtime)
+nest.Simulate(gallery.SIMTIME)
 
-events = sr.events
+events = network.spike_recorder.events
 times = events["times"]
 spikes = events["senders"]
-n_spikes = sr.n_events
+n_spikes = network.spike_recorder.n_events
 
-hz_rate = (1000.0 * n_spikes / simtime) / n_neuron
+hz_rate = (1000.0 * n_spikes / gallery.SIMTIME) / gallery.N_NEURON
 
 plt.figure(1)
 plt.plot(times, spikes, "o")

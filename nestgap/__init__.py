@@ -5,40 +5,48 @@ Simulate, GetStatus, ...), NodeCollection and SynapseCollection, NESTErrors,
 ``nest.random`` and the kernel attributes as module attributes
 (``nest.resolution = 0.05``). Neuron models are NESTML files (see
 ``models/``); their simulation code is generated and compiled on first use.
+
+The face is loaded on first use of one of its names: importing a stage of the
+pipeline (``nestgap.frontend``, ``nestgap.codegen``, ...) does not start the
+simulator.
 """
 
+import importlib
 import sys
 import types
 
-from . import random
-from .exceptions import NESTErrors
-from .pynest.api import (CopyModel, Connect, Create, GetConnections, GetDefaults, GetKernelStatus,
-                         GetStatus, Install, Models, ResetKernel, SetDefaults, SetKernelStatus, SetStatus,
-                         Simulate, VerbosityLevel, get, set, set_verbosity)
-from .pynest.node_collection import NodeCollection
-from .pynest.synapse_collection import SynapseCollection
-from .simulation.engine import WFRWarning
-from .simulation.settings import SETTABLE as _SETTABLE
+from .version import __version__
 
-__version__ = "0.1.0"
+_API = ("CopyModel", "Connect", "Create", "GetConnections", "GetDefaults", "GetKernelStatus", "GetStatus",
+        "Install", "Models", "ResetKernel", "SetDefaults", "SetKernelStatus", "SetStatus", "Simulate",
+        "VerbosityLevel", "get", "set", "set_verbosity")
+#: name of the face -> the module that defines it
+_FACE = {**{name: "nestgap.pynest.api" for name in _API},
+         "NESTErrors": "nestgap.exceptions",
+         "NodeCollection": "nestgap.pynest.node_collection",
+         "SynapseCollection": "nestgap.pynest.synapse_collection",
+         "WFRWarning": "nestgap.simulation.engine"}
 
-__all__ = ["CopyModel", "Connect", "Create", "GetConnections", "GetDefaults", "GetKernelStatus", "GetStatus",
-           "Install", "Models", "NESTErrors", "NodeCollection", "ResetKernel", "SetDefaults", "SetKernelStatus",
-           "SetStatus", "Simulate", "SynapseCollection", "VerbosityLevel", "WFRWarning", "get", "random", "set",
-           "set_verbosity"]
+__all__ = sorted([*_FACE, "random"])
 
 
-class _KernelAttributes(types.ModuleType):
-    """Kernel status entries as module attributes, as in PyNEST (``nest.resolution``).
+class _Face(types.ModuleType):
+    """PyNEST's module: its functions, and the kernel attributes as module attributes.
 
     As PyNEST's module, this one is frozen: besides the settable kernel
     attributes (and ``verbosity``) nothing can be assigned to it.
     """
 
     def __getattr__(self, name):
+        if name in _FACE:
+            value = getattr(importlib.import_module(_FACE[name]), name)
+            types.ModuleType.__setattr__(self, name, value)
+            return value
+        if name == "random":
+            return importlib.import_module("nestgap.random")
         if name.startswith("__"):
             raise AttributeError(name)
-        status = GetKernelStatus()
+        status = self.GetKernelStatus()
         if name == "kernel_status":
             return status
         if name in status:
@@ -46,16 +54,22 @@ class _KernelAttributes(types.ModuleType):
         raise AttributeError(f"module 'nestgap' has no attribute '{name}'")
 
     def __setattr__(self, name, value):
-        if name in _SETTABLE:
-            SetKernelStatus({name: value})
-        elif name == "verbosity":
-            set_verbosity(value)
-        elif isinstance(value, types.ModuleType) or name.startswith("__"):
+        if isinstance(value, types.ModuleType) or name.startswith("__"):
             super().__setattr__(name, value)  # the import machinery adds submodules
-        elif name in GetKernelStatus():
+            return
+        from .simulation.settings import SETTABLE
+
+        if name in SETTABLE:
+            self.SetKernelStatus({name: value})
+        elif name == "verbosity":
+            self.set_verbosity(value)
+        elif name in self.GetKernelStatus():
             raise AttributeError(f"`{name}` is a read only kernel attribute.")
         else:
             raise AttributeError(f"Cannot set attribute '{name}' on module 'nestgap'")
 
+    def __dir__(self):
+        return sorted({*super().__dir__(), *__all__})
 
-sys.modules[__name__].__class__ = _KernelAttributes
+
+sys.modules[__name__].__class__ = _Face

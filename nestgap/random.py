@@ -9,8 +9,7 @@ NEST, where each operand is evaluated on its own).
 
 The simulator draws values with :meth:`Parameter.draw` from a
 ``numpy.random.Generator``; ``GetValue()`` draws a single value, as PyNEST's
-``Parameter.GetValue`` does, from the module generator (see
-:func:`set_default_rng`).
+``Parameter.GetValue`` does, from the kernel's generator.
 
 Argument checks and error messages follow NEST 3.10 (observed by running
 ``nest.random.*`` of nest-simulator 3.10.0): e.g. ``uniform(1, 1)`` raises
@@ -25,15 +24,7 @@ import numpy as np
 from nestgap.exceptions import BadProperty
 
 __all__ = ["Parameter", "uniform", "uniform_int", "normal", "lognormal",
-           "exponential", "is_parameter", "set_default_rng"]
-
-_default_rng = np.random.default_rng()
-
-
-def set_default_rng(rng):
-    """Use ``rng`` (a ``numpy.random.Generator``) for ``Parameter.GetValue()``."""
-    global _default_rng
-    _default_rng = rng
+           "exponential", "is_parameter"]
 
 
 def is_parameter(x):
@@ -54,8 +45,10 @@ class Parameter:
         return np.asarray(self._draw(rng, int(n)), dtype=np.float64)
 
     def GetValue(self):  # noqa: N802 -- PyNEST's name
-        """One draw, as PyNEST's ``Parameter.GetValue()``."""
-        return float(self.draw(_default_rng, 1)[0])
+        """One draw from the kernel's generator, as PyNEST's ``Parameter.GetValue()``."""
+        from .pynest.state import kernel
+
+        return float(self.draw(kernel().rng, 1)[0])
 
     # -- arithmetic (PyNEST accepts numbers and Parameters as operands) --
     @staticmethod

@@ -3,7 +3,7 @@
 NEST calls GSL's old ``gsl_odeiv`` interface with the ``rkf45`` stepper, the
 standard step-size control ``y_new(eps_abs, eps_rel)`` and
 ``gsl_odeiv_evolve_apply``. The NEST wheel bundles GSL 1.15, whose behaviour
-is written down here from the project's NEST semantics notes (section 2.8):
+is written down here from the project's docs/step_control.md (sections 2-4):
 
 * Runge-Kutta-Fehlberg 4(5); the *fifth*-order solution is propagated and the
   error estimate is the difference to the embedded fourth-order solution.

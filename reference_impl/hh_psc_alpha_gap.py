@@ -1,7 +1,7 @@
 """Plain scalar transcription of NEST 3.10's ``hh_psc_alpha_gap`` for one neuron.
 
-Written from the project's specification (NEST_SEMANTICS.md sections 1, 2,
-6, 11), not from NEST's code. Names follow models/hh_psc_alpha_gap.nestml.
+Written from the project's documentation of NEST's behaviour (docs/models.md,
+docs/time_and_events.md, docs/step_control.md, docs/waveform_relaxation.md), not from NEST's code. Names follow models/hh_psc_alpha_gap.nestml.
 The arithmetic of the right-hand side is in NEST's operation order, which is
 needed to reproduce NEST bit for bit.
 

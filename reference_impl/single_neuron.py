@@ -1,6 +1,6 @@
 """One reference neuron with NEST's time grid and device/event timing.
 
-Inputs (spec sections 1, 6.1-6.4):
+Inputs (docs/time_and_events.md, sections 1 and 5.1-5.3):
 
 * constant ``I_e``;
 * ``dc``: dict(amplitude, start=0.0, stop=None, delay=1.0) -- a dc_generator.

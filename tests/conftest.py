@@ -2,7 +2,12 @@
 
 NEST must be importable: a missing NEST is an error of the test session, never a
 skip. Each fixture resets its kernel, so tests can build networks from scratch.
+Every test that runs real NEST (through these fixtures or a module that imports
+it) carries the marker ``nest`` (``pytest -m "not nest"`` for a quick run without
+the oracle; CI runs everything).
 """
+
+import sys
 
 import pytest
 
@@ -27,3 +32,12 @@ def ng():
 
     nestgap.ResetKernel()
     return nestgap
+
+
+def pytest_collection_modifyitems(items):
+    oracle = sys.modules.get("nest")
+    for item in items:
+        module = getattr(item, "module", None)
+        uses_module = oracle is not None and any(value is oracle for value in vars(module).values()) if module else False
+        if uses_module or {"nest", "nest_module"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.nest)

@@ -25,8 +25,9 @@ SCRIPT = """
 import json, sys
 sys.path.insert(0, {root!r})
 import nestgap as nest
-from validation.gallery import build_deterministic, deterministic_inputs
-neurons, sr = build_deterministic(nest, deterministic_inputs(n_neuron=40, simtime=30.0), gap_weight=5.0, threads=2)
+from nestgap.scenarios import gallery
+network = gallery.build(nest, inputs=gallery.deterministic_inputs(n_neuron=40, simtime=30.0), gap_weight=5.0, threads=2)
+neurons, sr = network.neurons, network.spike_recorder
 nest.Simulate(30.0)
 print(json.dumps({{"numba": "numba" in sys.modules, "times": sr.events["times"].tolist(),
                   "senders": sr.events["senders"].tolist(), "V_m": [float(v).hex() for v in neurons.V_m]}}))
@@ -49,11 +50,10 @@ def test_ahead_of_time_and_numba_kernels_give_identical_results():
 
 
 def test_event_delivery_is_part_of_the_kernels_cache_key():
-    """delivery.py is compiled into every kernel's extension: editing it must rebuild them."""
-    from nestgap.codegen import cache
-    from nestgap.simulation import delivery
+    """codegen/runtime.py is compiled into every kernel's extension: editing it must rebuild them."""
+    from nestgap.codegen import cache, runtime
 
-    assert Path(delivery.__file__).resolve() in [p.resolve() for p in cache._GENERATOR_SOURCES]
+    assert Path(runtime.__file__).resolve() in [p.resolve() for p in cache._GENERATOR_SOURCES]
 
 
 def test_compiled_functions_refuse_arrays_of_the_wrong_kind():

@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 import pytest
-from validation.compare import assert_same, assert_same_error, outcome
+from support import assert_same, assert_same_error, outcome
 
 HH = "hh_psc_alpha_gap"
 GAP = "gap_junction"

@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pytest
 
-from validation.compare import assert_bitwise_equal
+from support import assert_bitwise_equal
 
 RECORDABLES = ("V_m", "Act_m", "Inact_h", "Act_n", "Inact_p", "I_syn_ex", "I_syn_in")
 

@@ -1,7 +1,7 @@
 """The full-size gallery network (500 neurons, 30 000 gap connections, WFR) against NEST, spike for spike.
 
 Every random draw of the gallery script is made with numpy and passed to both
-simulators (validation/gallery.py), so both must produce the same spikes, bit
+simulators (nestgap/scenarios/gallery.py), so both must produce the same spikes, bit
 for bit. The test suite runs the first 100 ms at 0.3 nS with WFR and without;
 benchmarks/gallery.py runs the full 501 ms at all gap weights and checks the same.
 """
@@ -9,19 +9,19 @@ benchmarks/gallery.py runs the full 501 ms at all gap weights and checks the sam
 import numpy as np
 import pytest
 
-from validation.compare import assert_bitwise_equal
-from validation.gallery import build_deterministic, deterministic_inputs
+from support import assert_bitwise_equal
+from nestgap.scenarios import gallery
 
 
 @pytest.fixture(scope="module")
 def inputs():
-    return deterministic_inputs()
+    return gallery.deterministic_inputs()
 
 
 def _spikes(simulator, inputs, T, **settings):
-    neurons, sr = build_deterministic(simulator, inputs, **settings)
+    network = gallery.build(simulator, inputs=inputs, threads=2, **settings)
     simulator.Simulate(T)
-    events = sr.events
+    events = network.spike_recorder.events
     order = np.lexsort((events["senders"], events["times"]))
     return np.asarray(events["times"])[order], np.asarray(events["senders"])[order]
 

@@ -1,6 +1,6 @@
 """Gap junctions and waveform relaxation: nestgap against NEST 3.10, bit for bit.
 
-Each scenario of validation/gap_networks.py runs on real NEST and on nestgap
+Each scenario of nestgap/scenarios/gap_networks.py runs on real NEST and on nestgap
 in this session; membrane potentials at every step, spike times, min_delay and
 the number of slices in which WFR stopped at wfr_max_iterations must agree
 exactly (NEST logs "Maximum number of iterations reached"; nestgap warns with
@@ -10,8 +10,8 @@ WFRWarning and counts them in the kernel status).
 import numpy as np
 import pytest
 
-from validation.compare import assert_bitwise_equal
-from validation.gap_networks import (PAIR_VARIANTS, gap_network, gap_pair, mpi_testsuite_spikes,
+from support import assert_bitwise_equal
+from nestgap.scenarios.gap_networks import (PAIR_VARIANTS, gap_network, gap_pair, mpi_testsuite_spikes,
                                      nest_testsuite_pair, network_inputs)
 
 
@@ -43,7 +43,7 @@ def test_gap_pair_bitwise(variant, nest, ng, capfd):
 
 
 def test_gap_pair_spike_times_documented(ng):
-    """NEST 3.10's spike times for the pair (NEST_SEMANTICS section 10)."""
+    """NEST 3.10's spike times for the pair (docs/waveform_relaxation.md, section 10)."""
     ours = gap_pair(ng)
     expected = {1: [11.55, 43.0], 2: [12.0, 43.4]}
     for sender, times in expected.items():

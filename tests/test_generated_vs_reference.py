@@ -16,8 +16,8 @@ import pytest
 
 import nestgap
 from reference_impl import simulate
-from validation.compare import assert_bitwise_equal
-from validation.nest_single_neuron import RECORDABLES, SCENARIOS, run_nest
+from support import assert_bitwise_equal
+from nestgap.scenarios.single_neuron import RECORDABLES, SCENARIOS, run_nest
 
 T = 200.0
 
@@ -37,7 +37,7 @@ def test_generated_equals_reference(h, name):
 
 def test_plain_python_gives_the_same_numbers(tmp_path):
     """NESTGAP_JIT=0: the same generated code runs as plain Python (slowly), with identical results."""
-    script = ("import json, nestgap; from validation.nest_single_neuron import run_nest; "
+    script = ("import json, nestgap; from nestgap.scenarios.single_neuron import run_nest; "
               "r = run_nest(20.0, 0.1, I_e=500.0, nest=nestgap); "
               "print(json.dumps([r['V_m'], r['spike_times']]))")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -12,7 +12,7 @@ nestgap, while NEST keeps the entries it processed before the failing one.
 
 import numpy as np
 import pytest
-from validation.compare import assert_same, assert_same_error, outcome
+from support import assert_same, assert_same_error, outcome
 
 HH = "hh_psc_alpha_gap"
 
@@ -94,7 +94,7 @@ def test_writing_attributes(nest, ng, write):
 
 
 # ==================================================================================================
-# constraints (NEST_SEMANTICS 4.1): exception class, message, and nothing changed
+# constraints (docs/pynest_semantics.md 1.2-1.3, docs/waveform_relaxation.md 9): exception class, message, and nothing changed
 
 def _nodes(sim):
     sim.Create(HH)

@@ -14,7 +14,7 @@ import pytest
 
 from nestgap.codegen.cache import kernel_module
 from reference_impl import hh_psc_alpha_gap as reference
-from validation.compare import assert_bitwise_equal
+from support import assert_bitwise_equal
 
 MODEL = "models/hh_psc_alpha_gap.nestml"
 SPECIAL_V = [-44.0, 75.5, -51.25, 95.0, 0.0, -0.0, 3.0e4, -3.0e4, 1.0e6, -1.0e6, math.inf, -math.inf, math.nan]
@@ -92,14 +92,15 @@ def test_results_do_not_depend_on_how_neurons_are_grouped_into_lanes():
     """50 gap-coupled neurons: 1 thread makes 4 tasks of 12-13 neurons, 2 threads 7 tasks of 7-8,
     so neurons share lanes with different neighbours and are refilled at other times."""
     import nestgap as nest
-    from validation.gallery import build_deterministic, deterministic_inputs
+    from nestgap.scenarios import gallery
 
-    inputs = deterministic_inputs(n_neuron=50, simtime=40.0)
+    inputs = gallery.deterministic_inputs(n_neuron=50, simtime=40.0)
     runs = []
     for threads in (1, 2):
-        neurons, sr = build_deterministic(nest, inputs, gap_weight=2.0, threads=threads)
+        network = gallery.build(nest, inputs=inputs, gap_weight=2.0, threads=threads)
         nest.Simulate(40.0)
-        runs.append((np.asarray(sr.events["times"]), np.asarray(sr.events["senders"]), np.asarray(neurons.V_m)))
+        sr = network.spike_recorder
+        runs.append((np.asarray(sr.events["times"]), np.asarray(sr.events["senders"]), np.asarray(network.neurons.V_m)))
     assert len(runs[0][0]) > 20
     for ours, theirs, what in zip(runs[1], runs[0], ("times", "senders", "V_m")):
         assert_bitwise_equal(ours, theirs, what)

@@ -1,6 +1,6 @@
 """A deterministic recurrent network of hh_psc_alpha_gap neurons: nestgap against NEST 3.10.
 
-The network (validation/networks.py): 40 neurons, excitatory and inhibitory static synapses with
+The network (nestgap/scenarios/networks.py): 40 neurons, excitatory and inhibitory static synapses with
 delays 1.0 and 1.5 ms and one with 0.5 ms (min_delay 0.5 ms), spike_generator drive with trains
 drawn by numpy, initial V_m drawn by numpy; no gap junctions. Spike times and the V_m traces of
 all neurons must be bitwise identical to NEST's, independent of how Simulate is chunked (also with
@@ -10,8 +10,8 @@ partial slices), of the number of virtual processes/threads, and of print_time.
 import numpy as np
 import pytest
 
-from validation.compare import assert_bitwise_equal
-from validation.networks import draw_network, run_network
+from support import assert_bitwise_equal
+from nestgap.scenarios.networks import draw_network, run_network
 
 KEYS = ("V_m", "times", "senders", "spike_times", "spike_senders")
 

@@ -16,11 +16,11 @@ instead of NEST's sentence; nestgap cannot freeze nodes.
 
 import numpy as np
 import pytest
-from validation.compare import assert_same, assert_same_error, outcome, types_of
+from support import assert_same, assert_same_error, outcome, types_of
 
 HH = "hh_psc_alpha_gap"
 
-#: parameters and state that NEST's hh_psc_alpha_gap exposes, with units (NEST_SEMANTICS 2.1, 2.2)
+#: parameters and state that NEST's hh_psc_alpha_gap exposes, with units (docs/models.md, "State and initial values")
 PARAMETERS = {"t_ref": "ms", "g_Na": "nS", "g_Kv1": "nS", "g_Kv3": "nS", "g_L": "nS", "C_m": "pF",
               "E_Na": "mV", "E_K": "mV", "E_L": "mV", "tau_syn_ex": "ms", "tau_syn_in": "ms", "I_e": "pA"}
 STATE = ("V_m", "Act_m", "Inact_h", "Act_n", "Inact_p")
@@ -289,9 +289,9 @@ def test_status_dictionary_is_a_superset(nest, ng):
 
 
 def test_units_are_nests(ng):
-    """NEST documents these units for its values (NEST_SEMANTICS 2.1, 2.2); nestgap's model states them."""
+    """NEST documents these units for its values (docs/models.md, "State and initial values"); nestgap's model states them."""
     from nestgap.pynest import state
-    units = state.kernel.network.neuron_model(HH).units
+    units = state.kernel().network.neuron_model(HH).units
     assert {k: units[k] for k in PARAMETERS} == PARAMETERS
     assert {k: units[k] for k in STATE} == {"V_m": "mV", "Act_m": "", "Inact_h": "", "Act_n": "", "Inact_p": ""}
     assert {k: units[k] for k in EXTRA} == {"I_syn_ex": "pA", "I_syn_in": "pA", "DI_syn_ex": "pA / ms",

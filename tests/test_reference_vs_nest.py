@@ -3,7 +3,7 @@
 Runs real NEST in the same session (never skipped: a missing NEST is a
 failure). For every scenario and resolution all 7 recordables must be
 bitwise equal at every sample NEST returns (NEST withholds the last
-min_delay slice, spec 6.6) and the spike times must be identical.
+min_delay slice, docs/time_and_events.md 5.4) and the spike times must be identical.
 """
 
 import math
@@ -14,7 +14,7 @@ import pytest
 from reference_impl import (PARAMETER_DEFAULTS, RECORDABLES, STATE_NAMES,
                             initial_state, rhs, simulate, symbolic_rhs)
 from reference_impl import hh_psc_alpha_gap as model
-from validation.nest_single_neuron import SCENARIOS, run_nest
+from nestgap.scenarios.single_neuron import SCENARIOS, run_nest
 
 T = 200.0
 RESOLUTIONS = (0.05, 0.1)
@@ -61,7 +61,7 @@ def test_bitwise_equal_to_nest(h, name):
     assert ref["spike_times"] == nst["spike_times"]
 
 
-# --- sanity checks against the facts listed in the spec (section 10) -------
+# --- sanity checks against the reference figures of docs/models.md -------
 
 def test_known_spike_times_h005():
     ref, nst = _runs(0.05, "I_e_200")

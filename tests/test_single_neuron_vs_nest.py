@@ -1,6 +1,6 @@
 """One hh_psc_alpha_gap neuron: nestgap against NEST 3.10, bit for bit.
 
-The same script (validation/nest_single_neuron.run_nest) runs on real NEST and
+The same script (nestgap/scenarios/single_neuron.run_nest) runs on real NEST and
 on nestgap. For every scenario and both resolutions all 7 recordables must be
 identical doubles at every sample, the multimeter must return the same sample
 times and the same number of samples (NEST withholds the samples of the last
@@ -10,8 +10,8 @@ min_delay slice), and the spike times must be identical.
 import numpy as np
 import pytest
 
-from validation.compare import assert_bitwise_equal
-from validation.nest_single_neuron import RECORDABLES, SCENARIOS, run_nest
+from support import assert_bitwise_equal
+from nestgap.scenarios.single_neuron import RECORDABLES, SCENARIOS, run_nest
 
 T = 200.0
 

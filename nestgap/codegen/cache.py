@@ -22,8 +22,7 @@ from ..codegen import aot, jit
 
 _GENERATOR_SOURCES = [*sorted((Path(__file__).parent).glob("*.py")),
                       *sorted((Path(__file__).parent / "templates").glob("*.jinja")),
-                      *sorted((Path(__file__).parent.parent / "frontend").glob("*.py")),
-                      Path(__file__).parent.parent / "simulation" / "delivery.py"]  # compiled with each kernel
+                      *sorted((Path(__file__).parent.parent / "frontend").glob("*.py"))]
 
 
 @lru_cache(maxsize=None)

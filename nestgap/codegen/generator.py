@@ -18,7 +18,7 @@ from pathlib import Path
 
 import jinja2
 
-from .. import __version__
+from ..version import __version__
 from ..frontend import ir
 from ..frontend.errors import ModelError
 from .python_printer import PythonPrinter, number, python_name

@@ -6,7 +6,7 @@ interactions in distributed neuronal network simulations. Front. Neuroinform.
 drive and 60 gap junctions per neuron: asynchronous at 0.3 nS, switching
 between asynchronous and synchronous states at 0.54 nS, synchronous at 0.7 nS.
 
-:func:`run_network` is NEST's gallery script (``examples/``), run on any
+:func:`run_network` is NEST's gallery script (:mod:`nestgap.scenarios.gallery`), run on any
 simulator module with a multimeter added for the synchrony measure;
 :func:`draw` makes the figure: per gap weight a raster, the population rate
 and the measures chi and CV.
@@ -14,49 +14,23 @@ and the measures chi and CV.
 
 import numpy as np
 
+from ..scenarios import gallery
 from .synchrony import golomb_chi, mean_rate, population_count_cv
 
-N_NEURON = 500
-SIMTIME = 501.0
+N_NEURON = gallery.N_NEURON
+SIMTIME = gallery.SIMTIME
 ANALYSIS_START = 100.0  # ms: leave out the transient from the random initial V_m
 WEIGHTS = (0.0, 0.3, 0.54, 0.7)
 
 
 def run_network(nest, gap_weight, simtime=SIMTIME, rng_seed=None, threads=2, n_neuron=N_NEURON,
-                gap_seed=1, use_wfr=True, print_time=False):
-    """The gallery network; returns spikes, V_m samples (1 ms) and the run's measures."""
-    nest.ResetKernel()
-    nest.print_time = print_time
-    if rng_seed is not None:
-        nest.rng_seed = rng_seed
-    nest.resolution = 0.05
-    nest.total_num_virtual_procs = threads
-    nest.use_wfr = use_wfr
-    if use_wfr:
-        nest.wfr_comm_interval = 1.0
-        nest.wfr_tol = 0.0001
-        nest.wfr_max_iterations = 15
-        nest.wfr_interpolation_order = 3
-    neurons = nest.Create("hh_psc_alpha_gap", n_neuron)
-    sr = nest.Create("spike_recorder")
-    pg = nest.Create("poisson_generator", params={"rate": 500.0})
-    mm = nest.Create("multimeter", params={"interval": 1.0, "record_from": ["V_m"]})
-    nest.Connect(neurons, neurons, {"rule": "fixed_indegree", "indegree": 50, "allow_autapses": False,
-                                    "allow_multapses": True},
-                 {"synapse_model": "static_synapse", "weight": -50.0, "delay": 1.0})
-    nest.Connect(pg, neurons, "all_to_all", syn_spec={"synapse_model": "static_synapse", "weight": 300.0,
-                                                       "delay": 1.0})
-    nest.Connect(neurons, sr)
-    nest.Connect(mm, neurons)
-    neurons.V_m = nest.random.uniform(min=-80.0, max=-40.0)
-    pairs = np.random.RandomState(gap_seed).choice(neurons.tolist(), [int(n_neuron * 60 / 2), 2])
-    for source, target in pairs:
-        nest.Connect(nest.NodeCollection([source]), nest.NodeCollection([target]),
-                     {"rule": "one_to_one", "make_symmetric": True},
-                     {"synapse_model": "gap_junction", "weight": gap_weight})
+                use_wfr=True, print_time=False):
+    """The gallery network with V_m sampled every 1 ms; returns spikes, samples and the run's measures."""
+    network = gallery.build(nest, gap_weight, threads=threads, rng_seed=rng_seed, n_neuron=n_neuron,
+                            use_wfr=use_wfr, v_m_interval=1.0, print_time=print_time)
     nest.Simulate(simtime)
-    spikes = sr.events
-    samples = mm.events
+    spikes = network.spike_recorder.events
+    samples = network.multimeter.events
     return summarize(np.asarray(spikes["times"]), np.asarray(spikes["senders"]), np.asarray(samples["times"]),
                      np.asarray(samples["senders"]), np.asarray(samples["V_m"]), n_neuron, simtime, gap_weight)
 

@@ -5,7 +5,7 @@ for the compiler, flags, include directories and libraries. A NEST built from
 source, by conda-forge or by Spack ships a correct ``nest-config``; pass it with
 ``--nest-config``. The PyPI wheel (``pip install nest-simulator``) ships one
 that describes the wheel's build host instead (measured with 3.10.0, see
-``/work/shared/facts/NESTML_TOOLCHAIN.md``): its prefix is a deleted temporary
+docs/nest_module.md, "The PyPI wheel's nest-config"): its prefix is a deleted temporary
 folder and its compiler ``/opt/rh/devtoolset-10/...``. For the wheel nestgap
 writes its own ``nest-config``:
 

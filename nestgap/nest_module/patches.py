@@ -2,9 +2,9 @@
 
 With NESTML's output as is, a gap-coupled neuron deviates from NEST's built-in
 ``hh_psc_alpha_gap`` by up to ~150 mV although an uncoupled one matches
-(``/work/shared/facts/NESTML_TOOLCHAIN.md``). Each correction below names the
+(docs/nest_module.md, "What nestgap changes in NESTML's output, and why"). Each correction below names the
 defect, what NEST's built-in gap models do instead (facts from
-``NEST_SEMANTICS.md`` sections 2.9-2.12 and NEST's ``models/hh_psc_alpha_gap.cpp``,
+docs/waveform_relaxation.md section 2, docs/models.md and NEST's ``models/hh_psc_alpha_gap.cpp``,
 re-implemented here, not copied), and the generated text it expects.
 
 Every defect correction ((a)-(e), gsl) fails with :class:`PatchError` if the

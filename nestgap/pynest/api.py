@@ -9,9 +9,10 @@ import numbers
 
 import numpy as np
 
-from ..exceptions import KernelException, UnknownComponent, UnknownModelName
+from ..exceptions import KernelException
 from ..simulation.settings import SETTABLE
-from .node_collection import NodeCollection, _kernel, to_json
+from .node_collection import NodeCollection, to_json
+from .state import kernel as _kernel
 from .synapse_collection import SynapseCollection
 
 __all__ = ["ResetKernel", "SetKernelStatus", "GetKernelStatus", "set", "get", "Create", "Connect",
@@ -148,22 +149,7 @@ def SetStatus(nodes_or_conns, params, val=None):
 
 def GetDefaults(model: str, keys=None, output=""):
     """The defaults of a model: all (a dict), one (its value) or a list of keys (a list)."""
-    net = _kernel().network
-    if model in net.synapse_models:
-        status = net.synapse_models[model].status()
-        status["num_connections"] = int(np.sum(net.connections.arrays()[4] == net.synapse_models[model].syn_id))
-    elif net.device_class(model) is not None:
-        cls = net.device_class(model)
-        status = cls(0, net.device_defaults.get(model, {})).status()
-        status["model"] = model
-        status.pop("global_id")
-    elif net.is_neuron_model(model):
-        neuron = net.neuron_model(model)
-        status = neuron.defaults()
-        status.update(node_uses_wfr=neuron.supports_gap_junctions, frozen=False, global_id=0, local=True,
-                      t_spike=-1.0, thread=-1, vp=-1)
-    else:
-        raise UnknownComponent(f"{model} is not a known component.")
+    status = _kernel().model_defaults(model)
     if isinstance(keys, str):
         result = status[keys]
     elif keys is not None:
@@ -174,32 +160,18 @@ def GetDefaults(model: str, keys=None, output=""):
 
 
 def SetDefaults(model: str, params, val=None):
-    if val is not None:
-        params = {params: val}
-    net = _kernel().network
-    if model not in net.synapse_models and not net.is_neuron_model(model) and net.device_class(model) is None:
-        raise UnknownComponent(f"{model} is not a known component.")
-    net.set_defaults(model, params)
+    _kernel().set_defaults(model, params if val is None else {params: val})
 
 
 def CopyModel(existing: str, new: str, params=None):
-    net = _kernel().network
-    if existing not in net.synapse_models and existing not in net.model_names():
-        raise UnknownModelName(f"{existing} is not a known model name.")
-    net.copy_model(existing, new, params)
+    _kernel().copy_model(existing, new, params)
 
 
 def Models(mtype="all", sel=None):
     """Names of the available models ('nodes', 'synapses' or 'all'), optionally containing ``sel``."""
     if mtype not in ("all", "nodes", "synapses"):
         raise ValueError("mtype has to be one of 'all', 'nodes', or 'synapses'")
-    net = _kernel().network
-    names = []
-    if mtype in ("all", "nodes"):
-        names += net.model_names()
-    if mtype in ("all", "synapses"):
-        names += sorted(net.synapse_models)
-    return tuple(sorted(n for n in names if sel is None or sel in n))
+    return tuple(sorted(n for n in _kernel().model_names(mtype) if sel is None or sel in n))
 
 
 def GetConnections(source=None, target=None, synapse_model=None, synapse_label=None):
@@ -231,12 +203,6 @@ def set_verbosity(level):
 
 
 def Install(model_file):
-    """Make a NESTML model file available to Create (by its file name without .nestml)."""
-    import os
-    from pathlib import Path
-
-    folder = str(Path(model_file).resolve().parent)
-    paths = os.environ.get("NESTGAP_MODEL_PATH", "")
-    if folder not in paths.split(os.pathsep):
-        os.environ["NESTGAP_MODEL_PATH"] = os.pathsep.join(p for p in (folder, paths) if p)
-    return Path(model_file).stem
+    """Make a NESTML model file available to Create, by its file name without .nestml (its folder
+    is searched for models from now on, before the others)."""
+    return _kernel().install(model_file)

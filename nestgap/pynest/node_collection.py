@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 
 from ..exceptions import BadParameter, BadProperty, UnknownNode
-from . import state as _state
+from .state import kernel as _kernel
 
 
 class NodeCollection:
@@ -36,7 +36,7 @@ class NodeCollection:
                     raise BadProperty("All node IDs in a NodeCollection have to be unique")
             low, high = (int(ids[0]), int(ids[-1])) if len(ids) else (1, 0)
         if len(ids):
-            size = _kernel().network.size
+            size = _kernel().network_size
             if low < 1 or high > size:
                 bad = low if low < 1 else high
                 raise UnknownNode(f"Node with id {bad} does not exist. The network has {size} nodes.")
@@ -147,7 +147,7 @@ class NodeCollection:
     def __repr__(self):
         if not len(self):
             return "NodeCollection(<empty>)"
-        models = _kernel().network.model_names_of(self._ids)
+        models = _kernel().model_names_of(self._ids)
         if self._step > 1:
             parts = [_part(models[0], len(self), self._ids[0], self._ids[-1], self._step)]
         else:
@@ -242,6 +242,3 @@ def to_json(value) -> str:
         raise TypeError(f"{type(v).__name__} is not JSON serializable")
     return json.dumps(value, default=convert)
 
-
-def _kernel():
-    return _state.kernel

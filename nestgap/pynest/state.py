@@ -1,5 +1,14 @@
-"""The one simulation kernel behind the PyNEST-style functions (as NEST has one per process)."""
+"""The one simulation kernel behind the PyNEST-style functions (NEST has one per process),
+made on first use, with the process's model registry."""
 
-from ..simulation.kernel import Kernel
+_kernel = None
 
-kernel = Kernel()
+
+def kernel():
+    global _kernel
+    if _kernel is None:
+        from ..model_registry import ModelRegistry
+        from ..simulation.kernel import Kernel
+
+        _kernel = Kernel(ModelRegistry())
+    return _kernel

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from .node_collection import _kernel, to_json
+from .node_collection import to_json
+from .state import kernel as _kernel
 
 _KEYS = ("delay", "port", "receptor", "sizeof", "source", "synapse_id", "synapse_model", "target",
          "target_thread", "weight")
@@ -59,37 +60,9 @@ class SynapseCollection:
     __repr__ = __str__
 
     def _column(self, key):
-        kernel = _kernel()
-        net = kernel.network
-        source, target, weight, delay, syn_id = net.connections.arrays()
-        i = self._indices
-        if key == "source":
-            return source[i].tolist()
-        if key == "target":
-            return target[i].tolist()
-        if key == "weight":
-            return weight[i].tolist()
-        if key == "delay":  # NEST reports steps * resolution, and 1.0 for models without delay
-            without = [m.syn_id for m in net.synapse_models.values() if not m.has_delay]
-            ms = delay[i] * kernel.settings.resolution
-            return np.where(np.isin(syn_id[i], without), 1.0, ms).tolist()
-        if key == "synapse_model":
-            names = {m.syn_id: m.name for m in net.synapse_models.values()}
-            return [names[int(v)] for v in syn_id[i]]
-        if key == "synapse_id":
-            return syn_id[i].tolist()
-        if key == "port":  # the position among the connections of its synapse model
-            order = kernel.connection_indices()
-            ids = syn_id[order]
-            first = {int(v): int(np.searchsorted(ids, v)) for v in np.unique(ids)}
-            position = np.empty(len(source), np.int64)
-            position[order] = np.arange(len(order)) - np.array([first[int(v)] for v in ids], np.int64)
-            return position[i].tolist()
-        if key in ("receptor", "target_thread"):
-            return [0] * len(i)
-        if key == "sizeof":  # bytes of a static_synapse or gap_junction connection in NEST
-            return [32] * len(i)
-        raise KeyError(f"'{key}' is not a connection parameter; available: {', '.join(_KEYS)}")
+        if key not in _KEYS:
+            raise KeyError(f"'{key}' is not a connection parameter; available: {', '.join(_KEYS)}")
+        return _kernel().connection_column(self._indices, key)
 
     def get(self, keys=None, output=""):
         """All parameters (a dict), one (a list, or a value for one connection) or several (a dict)."""

@@ -18,15 +18,22 @@ from ..exceptions import BadProperty, UnaccessedDictionaryEntry
 #: NEST reports an open-ended device window as stop = DBL_MAX
 FOREVER = sys.float_info.max
 _COMMON = {"start": 0.0, "stop": FOREVER, "origin": 0.0, "label": ""}
-_INFO = {"element_type": "stimulator", "frozen": False, "local": True, "node_uses_wfr": False,
-         "thread": 0, "vp": 0}
 
 
 class Device:
-    """Base class: a node that is not a neuron. ``model`` is its NEST model name."""
+    """Base class: a node that is not a neuron. ``model`` is its NEST model name.
+
+    ``role`` says how the simulation loop treats it: "stepwise" generators send
+    the events of each slice when it is updated (:meth:`emit`), "scheduled"
+    generators know all their events in advance (:meth:`all_events`),
+    "spike_recorder"s receive spikes, "sampler"s read recordables of neurons.
+    ``event`` is what a generator sends: "spike" or "current".
+    """
 
     model = ""
     element_type = "stimulator"
+    role = "stepwise"
+    event = "spike"
     defaults = {}
     changes = 0  # counts status changes of all devices (derived schedules are rebuilt)
 
@@ -44,8 +51,8 @@ class Device:
         return f"{self.model} with node ID {self.node_id}"
 
     def status(self) -> dict:
-        return {**_INFO, "element_type": self.element_type, "model": self.model,
-                "global_id": self.node_id, **self.params}
+        """The device's own entries (the kernel adds what every node has)."""
+        return {"element_type": self.element_type, "model": self.model, **self.params}
 
     def set_status(self, params: dict, grid):
         """Validate on a copy, then apply: all or nothing."""
@@ -115,6 +122,7 @@ class SpikeGenerator(Device):
     """Spikes at given times (ms, on the grid); weights and multiplicities optional."""
 
     model = "spike_generator"
+    role = "scheduled"
     defaults = {**_COMMON, "spike_times": np.zeros(0), "spike_weights": np.zeros(0),
                 "spike_multiplicities": np.zeros(0), "allow_offgrid_times": False,
                 "precise_times": False, "shift_now_spikes": False}
@@ -168,6 +176,7 @@ class DCGenerator(Device):
     """A constant current (pA) between start and stop."""
 
     model = "dc_generator"
+    event = "current"
     defaults = {**_COMMON, "amplitude": 0.0}
 
     def emit(self, origin, frm, to, grid, rng, n_connections):

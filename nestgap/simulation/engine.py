@@ -24,13 +24,10 @@ import warnings
 
 import numpy as np
 
-from ..codegen import jit
-from ..exceptions import BadParameter, KernelException
-from .delivery import csr_by_row
-from .devices import DCGenerator, Device, SpikeGenerator
-from .recorders import Multimeter, SpikeRecorder
+from ..exceptions import BadParameter
+from .devices import Device
+from .routing import build_routing, spike_ports
 from .threads import TaskThreads
-
 
 _NO_COUNTS = np.zeros((0, 0, 0), np.int64)
 
@@ -40,202 +37,57 @@ class WFRWarning(UserWarning):
 
 
 class Engine:
-    def __init__(self, network, settings):
+    def __init__(self, network, settings, delays):
         self.network = network
         self.settings = settings
+        self.delays = delays           # the kernel's DelayChecker (frozen by the first Simulate)
         self.rng = np.random.Generator(np.random.PCG64(settings.rng_seed))
         self.clock = 0                 # first step of the current slice
         self.frm = 0                   # first lag still to simulate in the current slice
-        self.min_delay = None          # D in steps, frozen by the first Simulate
-        self.max_delay = None
         self.ring = 0                  # ring buffer length in steps
         self.pending_gap = None        # coefficients sent by the last complete slice
         self.wfr_iterations = []       # iterations per slice (WFR slices only)
         self.wfr_max_reached = 0
-        self._routes_key = None
+        self.routing = None
+        self._routing_key = None
+        self._schedule_key = None
         self._tasks = TaskThreads()
 
     @property
     def simulated(self) -> bool:
-        return self.min_delay is not None
+        return self.delays.frozen is not None
 
     @property
     def time_steps(self) -> int:
         return self.clock + self.frm
 
-    # -- delays ----------------------------------------------------------------------
-    def delay_extrema(self):
-        """(min_delay, max_delay) in steps over all connections, as NEST computes them."""
-        if self.min_delay is not None:
-            return self.min_delay, self.max_delay
-        s = self.settings
-        if s.delay_extrema is not None:
-            return tuple(int(v) for v in s.grid.delay_steps(s.delay_extrema))
-        source, target, weight, delay, syn_id = self.network.connections.arrays()
-        gap_ids = [m.syn_id for m in self.network.synapse_models.values() if m.kind == "gap"]
-        is_gap = np.isin(syn_id, gap_ids)
-        delays = list(delay[~is_gap])
-        if is_gap.any():
-            # a gap junction registers wfr_comm_interval (resolution without WFR) as its delay
-            delays.append(int(s.grid.delay_steps(s.wfr_comm_interval)) if s.use_wfr else 1)
-        if not delays:
-            return 1, 1
-        return int(min(delays)), int(max(delays))
-
     # -- preparation before every Simulate ----------------------------------------------------
     def prepare(self):
         s, net = self.settings, self.network
-        low, high = self.delay_extrema()
-        self.min_delay = low
-        self.max_delay = max(high, self.max_delay or high)
-        self._set_threads()
-        grid = s.grid
-        D = self.min_delay
-        ring = self.max_delay + D
-        n_coeff = D * (s.wfr_interpolation_order + 1)
-        for block in net.blocks.values():
-            k = block.kernel
-            block.Q = np.zeros((len(block), len(k.INTERNALS)))
-            k.compute_internals(block.P, block.Q, grid.resolution, grid.tics_per_ms, grid.tics_per_step)
-            self._init_buffers(block, ring, D, n_coeff)
-        self.ring = ring
+        self.delays.freeze()
+        D, max_delay = self.delays.frozen
+        self.ring = max_delay + D
         key = (net.connections.version, net.structure_version)
-        if key != self._routes_key:
-            self._build_routes()
-            self._routes_key = key
-        self._setup_recording()
-
-    def _set_threads(self):
-        """One thread per virtual process, at most one per core; plain Python code runs on one."""
-        self.threads = 1
-        if jit.MODE != "python":
-            self.threads = max(1, min(self.settings.total_num_virtual_procs, os.cpu_count() or 1))
-
-    def _init_buffers(self, block, ring, D, n_coeff):
-        """NEST's init_buffers_: once per node; later only resized (ring growth, new nodes)."""
-        k, n, n_old = block.kernel, len(block), block.n_initialized
-        h = self.settings.resolution
-
-        def grow(name, shape, fill=0.0, dtype=np.float64):
-            old = getattr(block, name, None)
-            new = np.full(shape, fill, dtype)
-            if old is not None and n_old:
-                if old.ndim == 3 and old.shape[2] != shape[2]:  # ring length changed: keep absolute steps
-                    for step in range(self.time_steps, self.time_steps + old.shape[2]):
-                        new[:n_old, :, step % shape[2]] = old[:n_old, :, step % old.shape[2]]
-                elif old.shape[1:] == shape[1:]:
-                    new[:n_old] = old[:n_old]
-            setattr(block, name, new)
-
-        grow("STEP", (n,), h)
-        grow("CUR", (n, len(k.CURRENT_PORTS)))
-        grow("SPIKE_BUF", (n, len(k.SPIKE_PORTS), ring))
-        grow("SPIKE_CNT", (n, len(k.SPIKE_PORTS), ring), 0, np.int64)
-        grow("CUR_BUF", (n, len(k.CURRENT_PORTS), ring))
-        grow("GAP_G", (n,))
-        width = n_coeff if k.GAP_JUNCTION else 0
-        grow("GAP_C", (n, width))
-        grow("NEW_C", (n, width))
-        grow("LAST_Y", (n, D if k.GAP_JUNCTION else 0))
-        block.SPIKED = np.zeros((n, D), bool)
-        block.n_initialized = n
-
-    # -- routing tables --------------------------------------------------------------------
-    def _build_routes(self):
-        net = self.network
-        source, target, weight, delay, syn_id = net.connections.arrays()
-        gap_ids = {m.syn_id for m in net.synapse_models.values() if m.kind == "gap"}
-        is_gap = np.isin(syn_id, list(gap_ids))
-        n_ids = net.size + 2
-        kind = np.zeros(n_ids, np.int8)          # 0 unknown, 1 neuron, 2 generator, 3 recorder
-        block_of = np.full(n_ids, -1, np.int64)
-        row_of = np.full(n_ids, -1, np.int64)
-        blocks = list(net.blocks.values())
-        for b, block in enumerate(blocks):
-            kind[block.ids] = 1
-            block_of[block.ids] = b
-            row_of[block.ids] = np.arange(len(block))
-        for node_id, device in net.devices.items():
-            kind[node_id] = 3 if isinstance(device, (SpikeRecorder, Multimeter)) else 2
-        self._blocks = blocks
-
-        # neuron -> neuron spikes, one CSR per target block, indexed by source node id
-        static = ~is_gap
-        self._spike_routes = []
-        for b, block in enumerate(blocks):
-            sel = static & (kind[source] == 1) & (block_of[target] == b)
-            self._spike_routes.append(self._route(block, source[sel], row_of[target[sel]], weight[sel],
-                                                  delay[sel], n_ids))
-        # generator -> neuron events: each generator's outgoing connections, in creation order
-        from_generators = np.nonzero(static & (kind[source] == 2))[0]
-        from_generators = from_generators[np.argsort(source[from_generators], kind="stable")]
-        generator_ids, starts = np.unique(source[from_generators], return_index=True)
-        self._generator_connections = {node_id: np.zeros(0, np.int64) for node_id in net.devices
-                                       if kind[node_id] == 2}
-        self._generator_connections.update(
-            {int(g): part for g, part in zip(generator_ids, np.split(from_generators, starts[1:]))})
-        # poisson and dc generators draw or send step by step; spike generators are scheduled at once
-        self._stepwise_generators = [(net.devices[node_id], connections)
-                                     for node_id, connections in sorted(self._generator_connections.items())
-                                     if not isinstance(net.devices[node_id], SpikeGenerator)]
-        self._block_of, self._row_of, self._kind = block_of, row_of, kind
-        self._connection_arrays = (source, target, weight, delay)
-        self._spike_schedule_key = None
-        # neuron -> spike_recorder
-        self._recorder_sources = {}
-        for node_id, device in net.devices.items():
-            if isinstance(device, SpikeRecorder):
-                sel = static & (target == node_id)
-                mask = np.zeros(n_ids, bool)
-                mask[source[sel]] = True
-                self._recorder_sources[node_id] = mask
-        # multimeter -> neuron
-        self._multimeter_targets = {}
-        for node_id, device in net.devices.items():
-            if isinstance(device, Multimeter):
-                sel = static & (source == node_id)
-                self._multimeter_targets[node_id] = target[sel]
-        # gap junctions: coefficients of all gap-capable blocks stacked in block order
-        gap_blocks = [b for b, block in enumerate(blocks) if block.kernel.GAP_JUNCTION]
-        offset = np.zeros(len(blocks) + 1, np.int64)
-        for b, block in enumerate(blocks):
-            offset[b + 1] = offset[b] + (len(block) if b in gap_blocks else 0)
-        self._gap_blocks = [blocks[b] for b in gap_blocks]
-        self._gap_routes = []
-        self._has_gap = bool(is_gap.any())
-        for b in gap_blocks:
-            sel = np.nonzero(is_gap & (block_of[target] == b))[0]
-            # NEST delivers per target by synapse model, then source id, then creation order
-            order = np.lexsort((source[sel], syn_id[sel]))
-            sel = sel[order]
-            rows = row_of[target[sel]]
-            indptr, by_row = csr_by_row(rows, len(blocks[b]))
-            sel = sel[by_row]
-            src = source[sel]
-            self._gap_routes.append((blocks[b], indptr, offset[block_of[src]] + row_of[src], weight[sel]))
-
-    @staticmethod
-    def _route(block, sources, rows, weights, delays, n_ids):
-        """CSR over source ids of (target row, port, signed weight, delay)."""
-        ports, values = spike_ports(block.kernel, weights)
-        order = np.argsort(sources, kind="stable")
-        indptr = np.zeros(n_ids + 1, np.int64)
-        np.cumsum(np.bincount(sources, minlength=n_ids), out=indptr[1:])
-        return indptr, rows[order], ports[order], values[order], delays[order]
-
-    def _setup_recording(self):
-        for block in self._blocks:
-            block.REC_ROW = np.full(len(block), -1, np.int64)
-        recorded = {}
-        for node_id, targets in self._multimeter_targets.items():
+        if key != self._routing_key:
+            self.routing = build_routing(net)
+            self._routing_key = key
+        routing = self.routing
+        self.threads = max(1, min(s.total_num_virtual_procs, os.cpu_count() or 1))
+        if any(block.kernel.COMPILED == "python" for block in routing.blocks):
+            self.threads = 1  # plain Python code holds the GIL
+        recorded = {id(block): set() for block in routing.blocks}
+        for targets in routing.sampler_targets.values():
             for t in targets:
-                _, block, row = self.network.locate(int(t))
-                recorded.setdefault(id(block), set()).add(row)
-        for block in self._blocks:
-            rows = sorted(recorded.get(id(block), ()))
-            block.REC_ROW[rows] = np.arange(len(rows))
-            n_cols = len(block.kernel.ODE_STATE) + len(block.kernel.AUX_STATE) + len(block.kernel.INT_STATE)
-            block.REC_BUF = np.zeros((len(rows), self.min_delay, n_cols))
+                recorded[id(routing.blocks[routing.block_of[t]])].add(int(routing.row_of[t]))
+        coefficients = D * (s.wfr_interpolation_order + 1)
+        for block in routing.blocks:
+            rows = sorted(recorded[id(block)])
+            block.prepare(s.grid, {"ring": self.ring, "lags": D, "coefficients": coefficients,
+                                   "recorded": len(rows)}, self.time_steps)
+            block.buffers["REC_ROW"][rows] = np.arange(len(rows))
+        for node_id, targets in routing.sampler_targets.items():
+            self.network.devices[node_id].attach(
+                [(int(t), routing.blocks[routing.block_of[t]], int(routing.row_of[t])) for t in targets])
 
     # -- Simulate -------------------------------------------------------------------------
     def simulate(self, t_ms: float):
@@ -245,10 +97,11 @@ class Engine:
         if not s.grid.is_on_grid(t_ms):
             raise BadParameter(f"Simulate: {t_ms} ms is not a multiple of the resolution {s.resolution} ms.")
         self.prepare()
+        routing = self.routing
         to_do = s.grid.steps(t_ms)
-        D = self.min_delay
+        D = self.delays.frozen[0]
         progress = _Progress(t_ms, self.time_steps, s) if s.print_time else None
-        wfr_used = s.use_wfr and self._has_gap and any(b.uses_wfr.any() for b in self._gap_blocks)
+        wfr_used = s.use_wfr and routing.has_gap and any(b.uses_wfr.any() for b in routing.gap_blocks)
         while to_do > 0:
             frm = self.frm
             to = min(D, frm + to_do)
@@ -258,12 +111,12 @@ class Engine:
             if wfr_used:
                 self._waveform_relaxation(frm)
             self._update_devices(frm, to)
-            for block in self._blocks:
+            for block in routing.blocks:
                 self._update(block, frm, to, wfr=False)
             self._after_update(frm, to)
             if to == D:
-                if self._has_gap:
-                    self.pending_gap = [block.NEW_C.copy() for block in self._gap_blocks]
+                if routing.has_gap:
+                    self.pending_gap = [block.buffers["NEW_C"].copy() for block in routing.gap_blocks]
                 self.clock += D
                 self.frm = 0
             else:
@@ -277,24 +130,23 @@ class Engine:
     def _update(self, block, frm, to, wfr):
         """Every neuron of ``block`` over lags [frm, to); True if a WFR pass changed some V by more than tol."""
         s, k = self.settings, block.kernel
-        block.SPIKED[:] = False
-        arguments = (self.clock, frm, to, wfr, s.wfr_interpolation_order, s.wfr_tol, s.resolution, self.ring,
-                     block.Y, block.AUX, block.INT, block.P, block.Q, block.STEP, block.CUR,
-                     block.SPIKE_BUF, block.SPIKE_CNT, block.CUR_BUF, block.GAP_G, block.GAP_C, block.NEW_C,
-                     block.LAST_Y, block.SPIKED, block.REC_ROW, block.REC_BUF)
+        block.buffers["SPIKED"][:] = False
+        named = {"origin": self.clock, "frm": frm, "to": to, "wfr": wfr, "order": s.wfr_interpolation_order,
+                 "tol": s.wfr_tol, "h": s.resolution, "ring": self.ring, **block.arrays()}
+        arguments = [named[name] for name in k.UPDATE_ARGUMENTS[2:]]  # after first and last
         changed = self._tasks.run(self.threads, len(block), k.LANES,
                                   lambda first, last: k.update_task(first, last, *arguments))
         return changed > 0
 
     def _waveform_relaxation(self, frm):
-        s = self.settings
-        D = self.min_delay
+        s, routing = self.settings, self.routing
+        D = self.delays.frozen[0]
         for iteration in range(1, s.wfr_max_iterations + 1):
             exceeded = False
-            for block in self._gap_blocks:
+            for block in routing.gap_blocks:
                 if block.uses_wfr.any():
                     exceeded |= bool(self._update(block, frm, D, wfr=True))
-            self._deliver_gap([block.NEW_C for block in self._gap_blocks])
+            self._deliver_gap([block.buffers["NEW_C"] for block in routing.gap_blocks])
             if not exceeded:
                 break
         else:
@@ -306,22 +158,28 @@ class Engine:
 
     def _deliver_gap(self, coefficients):
         stacked = coefficients[0] if len(coefficients) == 1 else np.vstack(coefficients)
-        for block, indptr, sources, weights in self._gap_routes:
+        for route in self.routing.gap_routes:
+            block = route.block
             deliver = block.kernel.deliver_gap_coefficients
-            arguments = (indptr, sources, weights, stacked, block.GAP_G, block.GAP_C)
-            n = len(indptr) - 1
-            if len(weights) * stacked.shape[1] > 100_000:  # threads only where the work pays for them
+            arguments = (route.indptr, route.sources, route.weights, stacked, block.buffers["GAP_G"],
+                         block.buffers["GAP_C"])
+            n = len(route.indptr) - 1
+            if len(route.weights) * stacked.shape[1] > 100_000:  # threads only where the work pays for them
                 self._tasks.run(self.threads, n, 64, lambda first, last: deliver(first, last, *arguments))
             else:
                 deliver(0, n, *arguments)
 
+    # -- devices -------------------------------------------------------------------------
     def _update_devices(self, frm, to):
         """Generators send the events of steps [frm, to) into their targets' ring buffers."""
-        grid = self.settings.grid
-        for device, connections in self._stepwise_generators:
-            index, stamps, factor, multiplicity = device.emit(self.clock, frm, to, grid, self.rng, len(connections))
-            self._route_events(connections[index], stamps, factor, multiplicity,
-                               current=isinstance(device, DCGenerator))
+        grid, routing = self.settings.grid, self.routing
+        for node_id, connections in sorted(routing.generator_connections.items()):
+            device = self.network.devices[node_id]
+            if device.role == "stepwise":
+                index, stamps, factor, multiplicity = device.emit(self.clock, frm, to, grid, self.rng,
+                                                                  len(connections))
+                self._route_events(connections[index], stamps, factor, multiplicity,
+                                   current=device.event == "current")
         stamps, connection, factor, multiplicity = self._spike_schedule()
         first, last = np.searchsorted(stamps, [self.clock + frm, self.clock + to], side="right")
         if last > first:
@@ -329,60 +187,60 @@ class Engine:
                                multiplicity[first:last])
 
     def _spike_schedule(self):
-        """All spike-generator events (stamp, connection, factor, multiplicity), by stamp.
+        """All events of the scheduled generators (stamp, connection, factor, multiplicity), by stamp.
 
-        Rebuilt when connections or any device's status changed."""
-        key = (self._routes_key, Device.changes)
-        if key != self._spike_schedule_key:
-            devices = [(node_id, self.network.devices[node_id]) for node_id in sorted(self._generator_connections)
-                       if isinstance(self.network.devices[node_id], SpikeGenerator)]
-            parts = [d.all_events(self.settings.grid, len(self._generator_connections[node_id]))
-                     for node_id, d in devices]
-            connection = np.concatenate([self._generator_connections[node_id][p[0]]
-                                         for (node_id, _), p in zip(devices, parts)] or [np.zeros(0, np.int64)])
-            stamps = np.concatenate([p[1] for p in parts] or [np.zeros(0, np.int64)])
-            factor = np.concatenate([p[2] for p in parts] or [np.zeros(0)])
-            multiplicity = np.concatenate([p[3] for p in parts] or [np.zeros(0, np.int64)])
+        Rebuilt when the routing or any device's status changed."""
+        key = (id(self.routing), Device.changes)
+        if key != self._schedule_key:
+            grid, routing = self.settings.grid, self.routing
+            parts = [(connections, self.network.devices[node_id].all_events(grid, len(connections)))
+                     for node_id, connections in sorted(routing.generator_connections.items())
+                     if self.network.devices[node_id].role == "scheduled"]
+            connection = np.concatenate([c[p[0]] for c, p in parts] or [np.zeros(0, np.int64)])
+            stamps = np.concatenate([p[1] for _, p in parts] or [np.zeros(0, np.int64)])
+            factor = np.concatenate([p[2] for _, p in parts] or [np.zeros(0)])
+            multiplicity = np.concatenate([p[3] for _, p in parts] or [np.zeros(0, np.int64)])
             order = np.argsort(stamps, kind="stable")
-            self._spike_schedule_cache = (stamps[order], connection[order], factor[order], multiplicity[order])
-            self._spike_schedule_key = key
-        return self._spike_schedule_cache
+            self._schedule = (stamps[order], connection[order], factor[order], multiplicity[order])
+            self._schedule_key = key
+        return self._schedule
 
     def _route_events(self, c, stamps, factor, multiplicity, current=False):
         """Events over connections ``c`` into their targets: neurons' ring buffers, spike recorders."""
         if len(c) == 0:
             return
-        source, target, weight, delay = self._connection_arrays
-        to_recorder = self._kind[target[c]] == 3
+        r = self.routing
+        to_recorder = r.to_recorder[r.target[c]]
         if to_recorder.any():  # a recorder registers each spike of a multiplicity separately
-            for recorder_id in np.unique(target[c[to_recorder]]):
-                mine = to_recorder & (target[c] == recorder_id)
+            for recorder_id in np.unique(r.target[c[to_recorder]]):
+                mine = to_recorder & (r.target[c] == recorder_id)
                 count = multiplicity[mine]
-                recorder = self.network.devices[int(recorder_id)]
-                if isinstance(recorder, SpikeRecorder):
-                    recorder.record(np.repeat(source[c[mine]], count), np.repeat(stamps[mine], count),
-                                    self.settings.grid)
+                self.network.devices[int(recorder_id)].record(np.repeat(r.source[c[mine]], count),
+                                                              np.repeat(stamps[mine], count), self.settings.grid)
             keep = ~to_recorder
             c, stamps, factor = c[keep], stamps[keep], factor[keep]
-        slots = (stamps + delay[c] - 1) % self.ring
-        target_block = self._block_of[target[c]]
+        slots = (stamps + r.delay[c] - 1) % self.ring
+        target_block = r.block_of[r.target[c]]
         for b in np.unique(target_block):
+            if b < 0:
+                continue  # generator -> sampler or other device: nothing to deliver
             mine = target_block == b
-            block, rows = self._blocks[b], self._row_of[target[c[mine]]]
+            block, rows = r.blocks[b], r.row_of[r.target[c[mine]]]
             if current:
                 block.kernel.add_to_rings(rows, np.zeros(len(rows), np.int64), slots[mine],
-                                          factor[mine] * weight[c[mine]], block.CUR_BUF, _NO_COUNTS)
+                                          factor[mine] * r.weight[c[mine]], block.buffers["CUR_BUF"], _NO_COUNTS)
             else:
                 # NEST's event weight: connection weight times multiplicity (or spike weight)
-                ports, values = spike_ports(block.kernel, weight[c[mine]] * factor[mine])
-                block.kernel.add_to_rings(rows, ports, slots[mine], values, block.SPIKE_BUF, block.SPIKE_CNT)
+                ports, values = spike_ports(block.kernel, r.weight[c[mine]] * factor[mine])
+                block.kernel.add_to_rings(rows, ports, slots[mine], values, block.buffers["SPIKE_BUF"],
+                                          block.buffers["SPIKE_CNT"])
 
     def _after_update(self, frm, to):
-        """Spikes to recorders and ring buffers; samples to multimeters."""
-        grid = self.settings.grid
+        """Spikes to recorders and ring buffers; samples to samplers."""
+        grid, routing = self.settings.grid, self.routing
         senders, stamps = [], []
-        for block in self._blocks:
-            rows, lags = np.nonzero(block.SPIKED[:, :to])  # node by node, in time order: NEST's order
+        for block in routing.blocks:
+            rows, lags = np.nonzero(block.buffers["SPIKED"][:, :to])  # node by node, in time order: NEST's order
             if len(rows):
                 stamp = self.clock + lags + 1
                 block.t_spike[rows] = grid.ms(stamp)
@@ -392,68 +250,21 @@ class Engine:
             senders, stamps = np.concatenate(senders), np.concatenate(stamps)
             order = np.argsort(senders, kind="stable")
             senders, stamps = senders[order], stamps[order]
-            for node_id, mask in self._recorder_sources.items():
+            for node_id, mask in routing.spike_recorder_sources.items():
                 sel = mask[senders]
                 if sel.any():
                     self.network.devices[node_id].record(senders[sel], stamps[sel], grid)
-            for block, (indptr, rows, ports, values, delays) in zip(self._blocks, self._spike_routes):
-                starts, ends = indptr[senders], indptr[senders + 1]
+            for route in routing.spike_routes:
+                starts, ends = route.indptr[senders], route.indptr[senders + 1]
                 counts = ends - starts
                 if counts.sum() == 0:
                     continue
                 idx = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)])
-                spike_stamp = np.repeat(stamps, counts)
-                slots = (spike_stamp + delays[idx] - 1) % self.ring
-                block.kernel.add_to_rings(rows[idx], ports[idx], slots, values[idx], block.SPIKE_BUF,
-                                          block.SPIKE_CNT)
-        for node_id, targets in self._multimeter_targets.items():
-            device = self.network.devices[node_id]
-            lags = device.sample_lags(self.clock, frm, to, grid)
-            columns = self._record_columns(device)
-            chunk_senders, chunk_stamps, chunk_values = [], [], []
-            for t in targets:  # in the order they were connected, as NEST stores them
-                _, block, row = self.network.locate(int(t))
-                r = block.REC_ROW[row]
-                cols = columns[id(block.kernel)]
-                chunk_senders.append(np.full(len(lags), t))
-                chunk_stamps.append(self.clock + lags + 1)
-                chunk_values.append(block.REC_BUF[r][lags][:, cols])
-            if chunk_senders:
-                device.collect(self.clock, np.concatenate(chunk_senders), np.concatenate(chunk_stamps),
-                               np.concatenate(chunk_values), grid)
-
-    def _record_columns(self, device):
-        names = list(device.params["record_from"])
-        columns = {}
-        for block in self._blocks:
-            k = block.kernel
-            all_columns = list(k.ODE_STATE) + list(k.AUX_STATE) + list(k.INT_STATE)
-            recordable = sorted(list(k.ODE_STATE) + list(k.AUX_STATE))
-            for name in names:
-                if name not in recordable:
-                    raise KernelException(f"{device.model} with node ID {device.node_id}: '{name}' is not "
-                                          f"a recordable of the target model; recordables: "
-                                          f"{', '.join(recordable)}")
-            columns[id(k)] = [all_columns.index(n) for n in names]
-        return columns
-
-
-def spike_ports(kernel, weights):
-    """Port index and value per spike weight, NESTML's routing (see SPIKE_PORTS of the kernel).
-
-    With an inhibitory port, negative weights go there with their sign flipped;
-    everything else goes to the first other spike port with its sign kept.
-    """
-    names = [q for _, q in kernel.SPIKE_PORTS]
-    weights = np.asarray(weights, np.float64)
-    main = next((k for k, q in enumerate(names) if q != "inhibitory"), 0)
-    ports = np.full(len(weights), main, np.int64)
-    values = weights.copy()
-    if "inhibitory" in names:
-        negative = weights < 0
-        ports[negative] = names.index("inhibitory")
-        values[negative] = -weights[negative]
-    return ports, values
+                slots = (np.repeat(stamps, counts) + route.delays[idx] - 1) % self.ring
+                route.block.kernel.add_to_rings(route.rows[idx], route.ports[idx], slots, route.values[idx],
+                                                route.block.buffers["SPIKE_BUF"], route.block.buffers["SPIKE_CNT"])
+        for node_id in routing.sampler_targets:
+            self.network.devices[node_id].sample(self.clock, frm, to, grid)
 
 
 class _Progress:

@@ -6,40 +6,27 @@ kernel); devices are small Python objects. Connections are rows of one
 :class:`~nestgap.simulation.synapses.ConnectionTable`.
 """
 
-import os
 from bisect import bisect_right
-from pathlib import Path
 
 import numpy as np
 
-from ..codegen.cache import kernel_module
 from ..exceptions import (IllegalConnection, NewModelNameExists, UnknownModelName, UnknownNode,
-                          UnknownReceptorType, UnknownSynapseType, bad_delay)
+                          UnknownSynapseType, bad_delay)
 from .devices import GENERATORS
 from .neurons import NeuronBlock, NeuronModel
-from .recorders import RECORDERS, Multimeter
+from .recorders import RECORDERS
 from .synapses import FIRST_COPY_ID, ConnectionTable, SynapseModel, as_real, builtin_synapse_models
-
-#: folders searched for ``<model>.nestml`` (after $NESTGAP_MODEL_PATH)
-MODELS_FOLDER = Path(__file__).resolve().parents[2] / "models"
-
-
-def model_files() -> dict:
-    """Model name -> model file, from $NESTGAP_MODEL_PATH and the project's models/ folder."""
-    folders = [Path(p) for p in os.environ.get("NESTGAP_MODEL_PATH", "").split(os.pathsep) if p]
-    files = {}
-    for folder in [*folders, MODELS_FOLDER]:
-        for path in sorted(folder.glob("*.nestml")):
-            files.setdefault(path.stem, path)
-    return files
-
 
 _NOT_POSSIBLE = "Creation of connection is not possible because:\n"
 
 
 class Network:
-    def __init__(self, settings):
+    """Nodes, models and connections. ``models`` is the registry that finds model files and
+    gives their kernels (``names()``, ``kernel(name)``; :mod:`nestgap.model_registry`)."""
+
+    def __init__(self, settings, models):
         self.settings = settings
+        self.models = models
         self.neuron_models = {}              # name -> NeuronModel (loaded on first use)
         self.device_defaults = {}            # device model name -> dict of defaults (SetDefaults)
         self.device_classes = {**GENERATORS, **RECORDERS}
@@ -56,21 +43,19 @@ class Network:
 
     # -- models --------------------------------------------------------------------
     def model_names(self) -> list:
-        names = set(model_files()) | set(self.neuron_models) | set(self.device_classes) | set(self.copied_devices)
+        names = set(self.models.names()) | set(self.neuron_models) | set(self.device_classes) | set(self.copied_devices)
         return sorted(names)
 
     def neuron_model(self, name) -> NeuronModel:
         if name not in self.neuron_models:
-            files = model_files()
-            if name not in files:
+            if name not in self.models.names():
                 raise UnknownModelName(f"{name} is not a known model name. Known models: "
                                        f"{', '.join(self.model_names())}")
-            kernel = kernel_module(files[name])
-            self.neuron_models[name] = NeuronModel(name, kernel, self.settings.grid)
+            self.neuron_models[name] = NeuronModel(name, self.models.kernel(name), self.settings.grid)
         return self.neuron_models[name]
 
     def is_neuron_model(self, name) -> bool:
-        return name in self.neuron_models or (name in model_files() and name not in self.device_classes)
+        return name in self.neuron_models or (name in self.models.names() and name not in self.device_classes)
 
     def device_class(self, name):
         return self.device_classes.get(self.copied_devices.get(name, name))
@@ -161,6 +146,11 @@ class Network:
         k = np.searchsorted(self._range_starts, ids, side="right") - 1
         return np.array([r[2] for r in self._ranges], dtype=object)[k]
 
+    def roles(self, ids) -> list:
+        """Per id: "neuron", or the device's role ("stepwise", "scheduled", "spike_recorder", "sampler")."""
+        return [("neuron" if block is not None else device.role)
+                for _, block, device in (self.locate(int(i)) for i in ids)]
+
     def kinds(self, ids):
         """Per id: 'neuron', or the device's element type ('stimulator', 'recorder')."""
         return [("neuron" if block is not None else device.element_type)
@@ -173,6 +163,11 @@ class Network:
         For gap junctions the first connection (in the order given) with an
         endpoint without gap-junction support decides NEST's message.
         """
+        if isinstance(sources, list):  # a few single pairs: two neurons each are always connectable
+            nodes = self.gap_capable() if synapse.kind == "gap" else self.neuron_mask()
+            if all(0 < i < len(nodes) and nodes[i] for i in sources + targets):
+                return
+            sources, targets = np.array(sources, np.int64), np.array(targets, np.int64)
         if synapse.kind == "gap":
             capable = self.gap_capable()
             bad_source, bad_target = ~capable[sources], ~capable[targets]
@@ -184,19 +179,16 @@ class Network:
             return
         source_kinds = set(self.kinds(np.unique(sources)))
         target_kinds = set(self.kinds(np.unique(targets)))
-        if "recorder" in source_kinds and any(self.locate(int(i))[2].model == "spike_recorder"
-                                              for i in np.unique(sources)):
+        if "recorder" in source_kinds and "spike_recorder" in self.roles(np.unique(sources)):
             raise IllegalConnection(f"{_NOT_POSSIBLE}Source node does not send output.\n"
                                     "  Note that recorders must be connected as Connect(neuron, recorder).")
-        if "stimulator" in target_kinds or any(isinstance(self.locate(int(i))[2], Multimeter)
-                                               for i in np.unique(targets)):
+        if "stimulator" in target_kinds or "sampler" in self.roles(np.unique(targets)):
             raise IllegalConnection(f"{_NOT_POSSIBLE}The target node or synapse model does not support spike "
                                     "input.\n  Note that volt/multimeters must be connected as "
                                     "Connect(meter, neuron).")
-        for node_id in np.unique(sources):
-            _, block, device = self.locate(int(node_id))
-            if isinstance(device, Multimeter):
-                self._check_recordables(device, targets)
+        for node_id, role in zip(np.unique(sources), self.roles(np.unique(sources))):
+            if role == "sampler":
+                self._check_recordables(self.devices[int(node_id)], targets)
         if self.kinds(sources[:1]) == ["recorder"] and self.kinds(targets[:1]) == ["recorder"]:
             raise IllegalConnection(f"{_NOT_POSSIBLE}The target node or synapse model does not support data "
                                     "logging requests.")
@@ -231,11 +223,3 @@ class Network:
                 raise IllegalConnection("Creation of connection is not possible because:\nCannot connect with "
                                         f"unknown recordable {unknown[0]} (recordables of {model_name}: "
                                         f"{', '.join(recordables)})")
-
-    def add_connections(self, sources, targets, weights, delay_steps, synapse, receptor=0):
-        """Append connections; ``delay_steps`` (checked by the kernel) is ignored without delay."""
-        if receptor != 0:
-            model_name = self.locate(int(targets[0]))[0] if len(targets) else "the target"
-            raise UnknownReceptorType(f"Receptor type {receptor} is not available in {model_name}.")
-        steps = delay_steps if synapse.has_delay else np.zeros(len(sources), np.int64)
-        self.connections.add(sources, targets, weights, np.broadcast_to(steps, (len(sources),)), synapse.syn_id)

@@ -65,7 +65,12 @@ class NeuronModel:
 
 
 class NeuronBlock:
-    """The nodes of all neuron models sharing one kernel, one row per node."""
+    """The nodes of all neuron models sharing one kernel, one row per node.
+
+    Status arrays (parameters P, internals Q, ODE state Y, other real state AUX,
+    integer state INT) are attributes; the kernel's other arrays are declared by
+    it (``BUFFERS``) and live in :attr:`buffers`, by name.
+    """
 
     def __init__(self, kernel):
         self.kernel = kernel
@@ -73,10 +78,12 @@ class NeuronBlock:
         self.ids = np.zeros(0, np.int64)
         self.uses_wfr = np.zeros(0, bool)
         self.P = np.zeros((0, len(kernel.PARAMETERS)))
+        self.Q = np.zeros((0, len(kernel.INTERNALS)))
         self.Y = np.zeros((0, len(kernel.ODE_STATE)))
         self.AUX = np.zeros((0, len(kernel.AUX_STATE)))
         self.INT = np.zeros((0, len(kernel.INT_STATE)), np.int64)
         self.t_spike = np.zeros(0)
+        self.buffers = {}
         self.n_initialized = 0           # rows whose buffers exist (NEST's init_buffers_)
 
     def __len__(self):
@@ -94,6 +101,34 @@ class NeuronBlock:
         self.INT = np.vstack([self.INT, np.tile(ints, (n, 1))])
         self.t_spike = np.concatenate([self.t_spike, np.full(n, -1.0)])
 
+    def arrays(self) -> dict:
+        """Status arrays and buffers by name (what the kernel's functions take)."""
+        return {"Y": self.Y, "AUX": self.AUX, "INT": self.INT, "P": self.P, "Q": self.Q, **self.buffers}
+
+    # -- before every run ---------------------------------------------------------
+    def prepare(self, grid, dims, now):
+        """Internals from the parameters, and the buffers of ``BUFFERS`` for ``dims`` (sizes of
+        "ring", "lags", "coefficients", "recorded"). As NEST's init_buffers_, buffers kept from run
+        to run are initialised once per row; ring buffers keep their absolute steps (slot =
+        step % ring length) from step ``now`` on when the ring length changes."""
+        k = self.kernel
+        self.Q = np.zeros((len(self), len(k.INTERNALS)))
+        k.compute_internals(self.P, self.Q, grid.resolution, grid.tics_per_ms, grid.tics_per_step)
+        dims = {**dims, "n": len(self)}
+        n_old = self.n_initialized
+        for name, dtype, shape, initial, kept in k.BUFFERS:
+            size = tuple(dims[d] if isinstance(d, str) else d for d in shape)
+            new = np.full(size, grid.resolution if initial == "resolution" else initial, dtype)
+            old = self.buffers.get(name)
+            if kept and old is not None and n_old:
+                if "ring" in shape and old.shape[-1] != size[-1]:
+                    for step in range(now, now + old.shape[-1]):
+                        new[:n_old, ..., step % size[-1]] = old[:n_old, ..., step % old.shape[-1]]
+                elif old.shape[1:] == size[1:]:
+                    new[:n_old] = old[:n_old]
+            self.buffers[name] = new
+        self.n_initialized = len(self)
+
     # -- status ------------------------------------------------------------------
     def _columns(self):
         k = self.kernel
@@ -108,10 +143,8 @@ class NeuronBlock:
         for name, (array, j) in self._columns().items():
             value = getattr(self, array)[row, j]
             status[name] = int(value) if array == "INT" else float(value)
-        status.update(element_type="neuron", global_id=int(self.ids[row]), local=True,
-                      model=self.model_names[row], node_uses_wfr=bool(self.uses_wfr[row]),
-                      recordables=list(model.recordables), t_spike=float(self.t_spike[row]),
-                      thread=0, vp=0, frozen=False)
+        status.update(element_type="neuron", model=self.model_names[row], node_uses_wfr=bool(self.uses_wfr[row]),
+                      recordables=list(model.recordables), t_spike=float(self.t_spike[row]))
         return status
 
     def get_values(self, rows, key):

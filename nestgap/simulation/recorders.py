@@ -9,7 +9,7 @@ in force at that moment decides which pending samples are kept.
 
 import numpy as np
 
-from ..exceptions import BadProperty
+from ..exceptions import BadProperty, KernelException
 from .devices import _COMMON, Device
 
 _RECORDER = {**_COMMON, "time_in_steps": False, "record_to": "memory"}
@@ -18,6 +18,7 @@ _RECORDER = {**_COMMON, "time_in_steps": False, "record_to": "memory"}
 class SpikeRecorder(Device):
     model = "spike_recorder"
     element_type = "recorder"
+    role = "spike_recorder"
     defaults = {**_RECORDER}
 
     def __init__(self, node_id, params=None):
@@ -55,12 +56,44 @@ class SpikeRecorder(Device):
 class Multimeter(Device):
     model = "multimeter"
     element_type = "recorder"
+    role = "sampler"
     defaults = {**_RECORDER, "interval": 1.0, "offset": 0.0, "record_from": ()}
 
     def __init__(self, node_id, params=None):
         self._chunks = []        # visible samples: (senders, stamps, values) per slice
         self._pending = None     # (slice origin, [chunks]) of the current slice, not yet visible
+        self._reads = []         # (node id, block, row, columns) of every neuron it reads
         super().__init__(node_id, params)
+
+    def attach(self, neurons):
+        """Before a run: read ``neurons``, (node id, block, row) in connection order; the
+        recordables are looked up in each block's record columns (ODE, other real and integer
+        state, as its kernel writes them)."""
+        names = list(self.params["record_from"])
+        self._reads = []
+        for node_id, block, row in neurons:
+            k = block.kernel
+            columns = list(k.ODE_STATE) + list(k.AUX_STATE) + list(k.INT_STATE)
+            recordable = sorted(list(k.ODE_STATE) + list(k.AUX_STATE))
+            for name in names:
+                if name not in recordable:
+                    raise KernelException(f"{self.model} with node ID {self.node_id}: '{name}' is not a "
+                                          f"recordable of the target model; recordables: {', '.join(recordable)}")
+            self._reads.append((node_id, block, row, [columns.index(n) for n in names]))
+
+    def sample(self, origin, frm, to, grid):
+        """Take the samples of lags [frm, to) of the slice starting at step ``origin`` from the
+        blocks' record buffers (rows REC_ROW, filled by the update)."""
+        lags = self.sample_lags(origin, frm, to, grid)
+        if not self._reads:
+            return
+        senders, stamps, values = [], [], []
+        for node_id, block, row, columns in self._reads:
+            recorded = block.buffers["REC_BUF"][block.buffers["REC_ROW"][row]]
+            senders.append(np.full(len(lags), node_id))
+            stamps.append(origin + lags + 1)
+            values.append(recorded[lags][:, columns])
+        self.collect(origin, np.concatenate(senders), np.concatenate(stamps), np.concatenate(values), grid)
 
     def _convert(self, key, value):
         if key == "record_from":

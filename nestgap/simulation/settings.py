@@ -198,7 +198,8 @@ class KernelSettings:
         """(min_delay, max_delay) registered so far in steps, or None."""
         if self.delay_extrema is None:
             return None
-        return tuple(int(v) for v in self.grid.delay_steps(self.delay_extrema))
+        steps_per_ms = self.grid.tics_per_ms / self.grid.tics_per_step  # as TimeGrid.delay_steps, for two numbers
+        return tuple(math.floor(v * steps_per_ms + 0.5) for v in self.delay_extrema)
 
     def set_delay_extrema_steps(self, low: int, high: int):
         self.delay_extrema = (float(self.grid.ms(low)), float(self.grid.ms(high)))

@@ -1,4 +1,7 @@
-"""Compiled event delivery: spikes and currents into ring buffers, gap-junction coefficients.
+"""What generated kernels need at run time: event delivery into their buffers.
+
+Spikes and currents go into ring buffers, gap-junction coefficients into the
+coupling buffers of their targets.
 
 A ring buffer slot holds the summed input of one absolute step (slot = step %
 ring length); spikes and current events are added in the order given.
@@ -10,8 +13,6 @@ The functions are plain Python; every generated kernel compiles them with its
 own code (``add_to_rings`` and ``deliver_gap_coefficients`` of the kernel), so
 that a block of neurons and the events into its buffers run the same compiled way.
 """
-
-import numpy as np
 
 
 def add_to_rings(rows, ports, slots, values, buffer, counts):
@@ -37,13 +38,3 @@ def deliver_gap_coefficients(first, last, indptr, source_rows, weights, coeffici
                 received[t, k] += w * coefficients[source, k]
         sum_g[t] = g
 
-
-def csr_by_row(rows, n_rows):
-    """Group entries by ``rows`` (stable: creation order kept within a row).
-
-    Returns (indptr, order) where order sorts the entries row by row.
-    """
-    order = np.argsort(rows, kind="stable")
-    indptr = np.zeros(n_rows + 1, np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
-    return indptr, order

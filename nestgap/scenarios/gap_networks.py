@@ -9,9 +9,9 @@ import warnings
 
 import numpy as np
 
-from validation.gallery import wfr_settings
+from .gallery import wfr_settings
 
-#: the 20 variants of the gap-coupled pair (NEST_SEMANTICS section 10): name -> settings
+#: the 20 variants of the gap-coupled pair (docs/waveform_relaxation.md, section 10): name -> settings
 PAIR_VARIANTS = {
     "order3": {},
     "order1": {"order": 1},

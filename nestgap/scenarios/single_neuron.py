@@ -1,13 +1,13 @@
-"""Run real NEST 3.10 for single-neuron hh_psc_alpha_gap scenarios.
+"""Single-neuron hh_psc_alpha_gap scenarios on a simulator (NEST 3.10 by default).
 
 ``run_nest(...)`` takes the same arguments as ``reference_impl.simulate`` and
 returns the same structure (for the 7 recordables): a dict with ``times``,
 one list per recordable and ``spike_times``. The multimeter samples every
 step (interval = resolution); NEST keeps back the samples of the last
-min_delay slice (spec 6.6), so the traces are shorter than the reference's:
+min_delay slice (docs/time_and_events.md, section 5.4), so the traces are shorter than the reference's:
 compare the overlapping samples.
 
-Run as a script (``python -m validation.nest_single_neuron``) it prints the
+Run as a script (``python -m nestgap.scenarios.single_neuron``) it prints the
 spike times of every scenario in SCENARIOS.
 """
 

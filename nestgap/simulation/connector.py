@@ -1,0 +1,238 @@
+"""nest.Connect, connect arrays and SynapseCollection.set: every change of the connections.
+
+Three ways in, one way to the connection table: a population call
+(:meth:`Connector.connect`) plans its connections with a connection rule,
+connect arrays (:meth:`Connector.connect_arrays`) give them pair by pair, and a
+single pair of neurons (the commonest call of scripts that build networks pair
+by pair) takes a cached plan. All of them end in :meth:`Connector._commit`,
+which applies NEST's checks (delays, node types, receptor) before anything is
+stored: a refused request creates no connection.
+"""
+
+import numpy as np
+
+from ..exceptions import BadParameter, BadProperty, TypeMismatch, UnaccessedDictionaryEntry, UnknownReceptorType
+from ..random import is_parameter
+from .connection_rules import normalize_conn_spec, plan_connections, synapse_values
+
+#: connection parameters of the synapse models (besides the model name)
+SYNAPSE_KEYS = ("weight", "delay", "receptor_type")
+
+
+class Connector:
+    def __init__(self, network, delays, rng):
+        self.network = network
+        self.delays = delays          # the kernel's DelayChecker
+        self.rng = rng                # () -> the numpy Generator of the kernel
+        self._pair_plans = {}         # layout of (conn_spec, syn_spec) -> (synapse, make_symmetric) or None
+
+    @property
+    def grid(self):
+        return self.network.settings.grid
+
+    # -- population calls ------------------------------------------------------------
+    def connect(self, pre, post, conn_spec, syn_spec, same_collection: bool):
+        """nest.Connect on the id arrays of two NodeCollections."""
+        if len(pre) == 1 and len(post) == 1 and self._connect_pair(int(pre[0]), int(post[0]), conn_spec, syn_spec):
+            return
+        net = self.network
+        synapse, conn_spec, syn_spec = self._validated(conn_spec, syn_spec)
+        pre, post = np.asarray(pre, np.int64), np.asarray(post, np.int64)
+        for ids in (pre, post):
+            if len(ids):
+                net.locate(int(ids.max()))
+        plan = plan_connections(pre, post, conn_spec, self.rng(), same_collection=same_collection,
+                                requires_symmetric=synapse.requires_symmetric,
+                                syn_values={k: v for k, v in syn_spec.items() if k in ("weight", "delay")})
+        weight = synapse_values(syn_spec.get("weight", synapse.defaults["weight"]), plan, "weight", self.rng())
+        steps = None
+        if synapse.has_delay:
+            delay = synapse_values(syn_spec.get("delay", synapse.defaults["delay"]), plan, "delay", self.rng())
+            steps = self.grid.delay_steps(delay)
+        check = None
+        if plan.make_symmetric:  # NEST meets each pair's reverse connection first
+            n = len(plan.sources) // 2
+            check = (plan.targets[:n], plan.sources[:n])
+        self._commit(plan.sources, plan.targets, weight, steps, synapse, int(syn_spec.get("receptor_type", 0)),
+                     check)
+
+    def _validated(self, conn_spec, syn_spec):
+        """(synapse model, normalised conn_spec, syn_spec without the model name): NEST's checks
+        that do not need the populations, in NEST's order."""
+        syn_spec = _normalize_syn_spec(syn_spec)
+        synapse = self.network.synapse_model(syn_spec.pop("synapse_model", "static_synapse"))
+        conn_spec = normalize_conn_spec(conn_spec)
+        _check_synapse_keys(synapse, syn_spec)
+        return synapse, conn_spec, syn_spec
+
+    # -- single pairs ---------------------------------------------------------------
+    def _connect_pair(self, source, target, conn_spec, syn_spec) -> bool:
+        """One neuron to another without the general path's per-call work: its checks of the
+        specs are made once per layout of the two (rule and flags, synapse model, which of weight
+        and delay are given as numbers) and remembered. The same connections and errors as the
+        general path; False, with nothing done, for any call the plan does not cover."""
+        key = _pair_key(conn_spec, syn_spec)
+        if key is None or source == target:
+            return False
+        if key not in self._pair_plans:
+            self._pair_plans[key] = self._pair_plan(conn_spec, syn_spec)  # raises what the general path raises
+        plan = self._pair_plans[key]
+        net = self.network
+        if plan is None or net.synapse_models.get(plan[0].name) is not plan[0]:
+            return False
+        synapse, symmetric = plan
+        nodes = net.gap_capable() if synapse.kind == "gap" else net.neuron_mask()
+        if not (0 < source < len(nodes) and 0 < target < len(nodes) and nodes[source] and nodes[target]):
+            return False
+        spec = syn_spec if isinstance(syn_spec, dict) else {}
+        weight = float(spec.get("weight", synapse.defaults["weight"]))
+        steps = None
+        if synapse.has_delay:
+            steps = int(self.grid.delay_steps(float(spec.get("delay", synapse.defaults["delay"]))))
+        sources, targets = ([source, target], [target, source]) if symmetric else ([source], [target])
+        self._commit(sources, targets, [weight] * len(sources), steps, synapse, 0)
+        return True
+
+    def _pair_plan(self, conn_spec, syn_spec):
+        """(synapse model, make_symmetric) if a pair of distinct neurons is connected by
+        :meth:`_connect_pair` with these specs, else None; the general path's errors for
+        specs that are invalid whatever the nodes."""
+        synapse, spec, syn_values = self._validated(conn_spec, syn_spec)
+        if spec["rule"] not in ("one_to_one", "all_to_all") or synapse.requires_symmetric and not (
+                spec["rule"] == "one_to_one" and spec["make_symmetric"]):
+            return None  # the general path decides (with the populations)
+        if spec["make_symmetric"] and spec["rule"] != "one_to_one":
+            return None
+        return synapse, spec["make_symmetric"]
+
+    # -- connect arrays ----------------------------------------------------------------
+    def connect_arrays(self, pre, post, syn_spec):
+        """PyNEST's connect arrays: pre[i] -> post[i] for every i; weights and delays are arrays
+        with one value per pair or left out (model defaults). No symmetry is required."""
+        net = self.network
+        syn_spec = _normalize_syn_spec(syn_spec)
+        synapse = net.synapse_model(syn_spec.pop("synapse_model", "static_synapse"))
+        for key in syn_spec:
+            if key not in SYNAPSE_KEYS:
+                raise BadParameter(f"{synapse.name} does not have parameter {key}")
+        _check_synapse_keys(synapse, syn_spec)
+        for ids in (pre, post):
+            if len(ids):
+                net.locate(int(ids.max()))
+                net.locate(int(ids.min()))
+        values = {}
+        for key in ("weight", "delay"):
+            if key in syn_spec:
+                value = syn_spec[key]
+                if is_parameter(value) or np.ndim(value) != 1:
+                    raise TypeError(f"{key}s must be a 1-dimensional NumPy array")
+                if len(value) != len(pre):
+                    raise ValueError(f"'{key}' has to be an array of dimension {len(pre)}.")
+                values[key] = np.asarray(value, np.float64)
+            elif key in synapse.defaults:
+                values[key] = np.full(len(pre), synapse.defaults[key])
+        steps = self.grid.delay_steps(values["delay"]) if synapse.has_delay else None
+        self._commit(pre, post, values["weight"], steps, synapse, int(syn_spec.get("receptor_type", 0)))
+
+    # -- the one way into the table ---------------------------------------------------------
+    def _commit(self, sources, targets, weights, steps, synapse, receptor, check=None):
+        """Store connections sources[i] -> targets[i] after NEST's checks, in NEST's order: delays
+        (``steps`` per connection, or one for all, None for a model without delay), node types (of
+        ``check`` = (sources, targets) in the order NEST meets them, default the connections),
+        receptor. All or nothing. Arrays, or lists of numbers for a few single pairs."""
+        net, delays = self.network, self.delays
+        extrema = delays.with_delays(steps) if synapse.has_delay else delays.with_default_delay(synapse)
+        net.check_connectable(*(check or (sources, targets)), synapse)
+        if receptor != 0:
+            model_name = net.locate(int(targets[0]))[0] if len(targets) else "the target"
+            raise UnknownReceptorType(f"Receptor type {receptor} is not available in {model_name}.")
+        delay = steps if synapse.has_delay else 0
+        if isinstance(sources, list):
+            for source, target, weight in zip(sources, targets, weights):
+                net.connections.add_one(source, target, weight, delay, synapse.syn_id)
+        else:
+            net.connections.add(sources, targets, weights, np.broadcast_to(delay, (len(sources),)), synapse.syn_id)
+        delays.commit(extrema, synapse)
+
+    # -- SynapseCollection.set ------------------------------------------------------------
+    def set_status(self, index, params: dict):
+        """Set 'weight' and/or 'delay' (ms) of the connections ``index``; values are numbers or
+        sequences with one value per connection (entries beyond the last are ignored)."""
+        net = self.network
+        source, target, weight, delay, syn_id = net.connections.arrays()
+        values = {}
+        for key, value in params.items():
+            if key not in ("weight", "delay"):
+                raise UnaccessedDictionaryEntry(f"Unaccessed elements in params, in function connection.set(): "
+                                                f" {key} (settable: weight, delay)")
+            if is_parameter(value):
+                value = value.draw(self.rng(), len(index))
+            value = np.asarray(value, np.float64)
+            if value.ndim and len(value) < len(index):
+                raise IndexError(f"list index out of range: '{key}' has {len(value)} values for "
+                                 f"{len(index)} connections")
+            values[key] = np.broadcast_to(value[:len(index)] if value.ndim else value, (len(index),))
+        if "delay" in values:
+            without = {m.syn_id: m for m in net.synapse_models.values() if not m.has_delay}
+            hits = index[np.isin(syn_id[index], list(without))]
+            if len(hits):
+                i = hits[0]
+                model = without[int(syn_id[i])]
+                raise BadProperty(f"Setting status of '{model.name}' connecting from node ID {source[i]} "
+                                  f"to node ID {target[i]}: {model.base} connection has no delay")
+            steps = self.grid.delay_steps(values["delay"])
+            self.delays.commit(self.delays.with_delays(steps))
+            net.connections.set_delays(index, steps)
+        if "weight" in values:
+            net.connections.set_weights(index, values["weight"])
+
+
+def _pair_key(conn_spec, syn_spec):
+    """What decides whether and how a single pair is connected: conn_spec's entries and the
+    synapse model with the names of the numeric values given; None for other specs."""
+    if conn_spec is None or isinstance(conn_spec, str):
+        conn = conn_spec
+    elif type(conn_spec) is dict:
+        conn = tuple(conn_spec.items())  # in the order given: at worst one more entry in the cache
+        for key, value in conn:
+            if type(key) is not str or type(value) not in (str, bool):
+                return None
+    else:
+        return None
+    if syn_spec is None or isinstance(syn_spec, str):
+        return conn, syn_spec
+    if type(syn_spec) is not dict or type(syn_spec.get("synapse_model", "")) is not str:
+        return None
+    for key, value in syn_spec.items():
+        if key != "synapse_model" and (key not in ("weight", "delay") or type(value) not in (int, float)):
+            return None
+    return conn, syn_spec.get("synapse_model"), "weight" in syn_spec, "delay" in syn_spec
+
+
+def _normalize_syn_spec(syn_spec) -> dict:
+    if syn_spec is None:
+        return {}
+    if isinstance(syn_spec, str):
+        return {"synapse_model": syn_spec}
+    if not isinstance(syn_spec, dict):
+        raise TypeError("syn_spec must be a string, dict or CollocatedSynapses object")
+    return dict(syn_spec)
+
+
+def _check_synapse_keys(synapse, syn_spec):
+    """NEST's checks of the syn_spec entries besides the model name."""
+    if "delay" in syn_spec and not synapse.has_delay:
+        raise BadProperty(f"{synapse.base} connection has no delay")
+    unknown = [k for k in syn_spec if k not in SYNAPSE_KEYS]
+    if unknown:
+        raise UnaccessedDictionaryEntry("Unaccessed elements in syn_spec, in function Connect: "
+                                        + "".join(" " + k for k in unknown)
+                                        + f" ({synapse.name} has: {', '.join(SYNAPSE_KEYS)})")
+    for key in ("weight", "delay"):
+        value = syn_spec.get(key)
+        if isinstance(value, (str, bool, np.bool_)):
+            kind = "std::string" if isinstance(value, str) else "bool"
+            raise BadProperty(f"Cannot handle parameter type. Received {kind}")
+    receptor = syn_spec.get("receptor_type", 0)
+    if not isinstance(receptor, (int, np.integer)) or isinstance(receptor, (bool, np.bool_)):
+        raise TypeMismatch(f"receptor_type must be an integer, got {receptor!r}")
