@@ -1,7 +1,13 @@
-"""Comparisons of NEST and nestgap: results bit for bit, API calls by value, type and exception."""
+"""Helpers of the tests: the repository's location, and comparisons of NEST and nestgap (results bit
+for bit, API calls by value, type and exception)."""
+
+from pathlib import Path
 
 import numpy as np
 import pytest
+
+#: the repository
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def assert_bitwise_equal(actual, expected, what=""):

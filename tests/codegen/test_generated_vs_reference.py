@@ -16,7 +16,7 @@ import pytest
 
 import nestgap
 from reference_impl import simulate
-from support import assert_bitwise_equal
+from support import ROOT, assert_bitwise_equal
 from nestgap.scenarios.single_neuron import RECORDABLES, SCENARIOS, run_nest
 
 T = 200.0
@@ -40,7 +40,7 @@ def test_plain_python_gives_the_same_numbers(tmp_path):
     script = ("import json, nestgap; from nestgap.scenarios.single_neuron import run_nest; "
               "r = run_nest(20.0, 0.1, I_e=500.0, nest=nestgap); "
               "print(json.dumps([r['V_m'], r['spike_times']]))")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = str(ROOT)
     env = {**os.environ, "NESTGAP_JIT": "0", "PYTHONPATH": root}
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
                          cwd=root)

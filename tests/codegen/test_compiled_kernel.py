@@ -16,8 +16,8 @@ import pytest
 
 from nestgap.codegen import aot
 from nestgap.codegen.cache import kernel_module, kernel_path
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 MODEL = str(ROOT / "models" / "hh_psc_alpha_gap.nestml")
 
 # a gap-coupled 40-neuron network on 2 threads; prints spikes, final V_m and whether numba was imported

@@ -18,8 +18,8 @@ from nestgap.codegen.cache import kernel_path
 from nestgap.codegen.generator import generate_python
 from nestgap.frontend.errors import ModelError
 from nestgap.frontend.loader import load_model
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "hh_psc_alpha_gap.nestml"
 
 

@@ -28,8 +28,9 @@ from nestgap.nest_module import MissingPrerequisite, NestModuleError, PatchError
 from nestgap.nest_module import builder as builder_module
 from nestgap.nest_module import command
 from nestgap.nest_module.patches import CORRECTIONS, correct_neuron_source
+from support import ROOT
 
-MODEL_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models",
+MODEL_FILE = os.path.join(str(ROOT), "models",
                           "hh_psc_alpha_gap.nestml")
 BUILTIN = "hh_psc_alpha_gap"
 
