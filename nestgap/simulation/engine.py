@@ -87,7 +87,8 @@ class Engine:
             block.buffers["REC_ROW"][rows] = np.arange(len(rows))
         for node_id, targets in routing.sampler_targets.items():
             self.network.devices[node_id].attach(
-                [(int(t), routing.blocks[routing.block_of[t]], int(routing.row_of[t])) for t in targets])
+                [(int(t), routing.blocks[routing.block_of[t]], int(routing.row_of[t])) for t in targets],
+                self.time_steps)
 
     # -- Simulate -------------------------------------------------------------------------
     def simulate(self, t_ms: float):

@@ -63,15 +63,17 @@ class Multimeter(Device):
         self._chunks = []        # visible samples: (senders, stamps, values) per slice
         self._pending = None     # (slice origin, [chunks]) of the current slice, not yet visible
         self._reads = []         # (node id, block, row, columns) of every neuron it reads
+        self._first_run = {}     # node id -> the step at which the run that first read it began
         super().__init__(node_id, params)
 
-    def attach(self, neurons):
-        """Before a run: read ``neurons``, (node id, block, row) in connection order; the
-        recordables are looked up in each block's record columns (ODE, other real and integer
-        state, as its kernel writes them)."""
+    def attach(self, neurons, now):
+        """Before a run starting at step ``now``: read ``neurons``, (node id, block, row) in
+        connection order; the recordables are looked up in each block's record columns (ODE,
+        other real and integer state, as its kernel writes them)."""
         names = list(self.params["record_from"])
         self._reads = []
         for node_id, block, row in neurons:
+            self._first_run.setdefault(node_id, now)
             k = block.kernel
             columns = list(k.ODE_STATE) + list(k.AUX_STATE) + list(k.INT_STATE)
             recordable = sorted(list(k.ODE_STATE) + list(k.AUX_STATE))
@@ -84,11 +86,15 @@ class Multimeter(Device):
     def sample(self, origin, frm, to, grid):
         """Take the samples of lags [frm, to) of the slice starting at step ``origin`` from the
         blocks' record buffers (rows REC_ROW, filled by the update)."""
-        lags = self.sample_lags(origin, frm, to, grid)
         if not self._reads:
             return
         senders, stamps, values = [], [], []
+        lags_from = {}
         for node_id, block, row, columns in self._reads:
+            first = self._first_run[node_id]
+            if first not in lags_from:
+                lags_from[first] = self.sample_lags(origin, frm, to, grid, first)
+            lags = lags_from[first]
             recorded = block.buffers["REC_BUF"][block.buffers["REC_ROW"][row]]
             senders.append(np.full(len(lags), node_id))
             stamps.append(origin + lags + 1)
@@ -107,15 +113,22 @@ class Multimeter(Device):
         if params["interval"] <= 0:
             raise _bad(self, "The sampling interval must be strictly positive.")
 
-    def sample_lags(self, origin, frm, to, grid):
-        """Lags of this slice whose end-of-step stamp is a sampling time (interval, offset)."""
+    def sample_lags(self, origin, frm, to, grid, first_run=0):
+        """Lags of this slice whose end-of-step stamp is a sampling time: a multiple of the
+        interval, or with an offset the offset plus multiples of the interval. As NEST's data
+        logger, which starts when the neuron's first run with this multimeter begins (step
+        ``first_run``), an offset sample due at the end of step ``first_run`` is skipped
+        (docs/time_and_events.md, multimeter)."""
         if not self.params["record_from"]:
             return np.zeros(0, np.int64)  # NEST records nothing, not even times
         interval = grid.steps(self.params["interval"])
         offset = grid.steps(self.params["offset"])
         lags = np.arange(frm, to)
         stamps = origin + lags + 1
-        return lags[((stamps - offset) % interval == 0) & (stamps >= offset)]
+        keep = ((stamps - offset) % interval == 0) & (stamps >= offset)
+        if offset:
+            keep &= stamps - 1 > first_run
+        return lags[keep]
 
     def collect(self, origin, senders, stamps, values, grid):
         """Samples of the slice starting at step ``origin``; a new slice releases the previous one."""

@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pytest
 
-from support import assert_bitwise_equal
+from support import assert_bitwise_equal, outcome
 
 RECORDABLES = ("V_m", "Act_m", "Inact_h", "Act_n", "Inact_p", "I_syn_ex", "I_syn_in")
 
@@ -460,6 +460,27 @@ def test_multimeter_window_changed_between_runs(nest, ng):
     ours, theirs = _both(nest, ng, mm_scenario, params={"record_from": ["V_m"], "interval": 0.1},
                          chunks=(5.0, 5.0), between={"start": 7.0, "stop": 8.0}, n=1)
     _assert_same_events(ours["events"], theirs["events"])
+
+
+@pytest.mark.parametrize("offset", [0.0, 0.1, 0.3, 1.0])
+@pytest.mark.parametrize("before", [0.0, 2.0, 2.3], ids=["at_0", "after_2.0", "after_2.3"])
+def test_multimeter_offset_starts_as_nests(offset, before, nest, ng):
+    """NEST's data logger starts at the neuron's first run with the multimeter and skips an offset
+    sample due at the end of that run's first step (h = 0.1, interval 1: offset 0.1 from time 0
+    gives 1.1, 2.1, ...), also for a multimeter connected after a first Simulate."""
+    def run(sim):
+        sim.resolution = 0.1
+        neuron = sim.Create("hh_psc_alpha_gap", params={"I_e": 300.0})
+        if before:
+            sim.Simulate(before)
+        mm = sim.Create("multimeter", params={"interval": 1.0, "offset": offset, "record_from": ["V_m"]})
+        sim.Connect(mm, neuron, syn_spec={"delay": 0.1})
+        sim.Simulate(6.0)
+        return {key: np.asarray(value) for key, value in mm.events.items()}
+    theirs, ours = outcome(nest, run)[1], outcome(ng, run)[1]
+    assert len(theirs["times"]) >= 5
+    for key in ("times", "senders", "V_m"):
+        assert_bitwise_equal(ours[key], theirs[key], key)
 
 
 def test_multimeter_without_recordables(nest, ng):
