@@ -26,8 +26,7 @@ Options: ``--vps 1 2 4`` restricts the VP counts, ``-v`` prints every check.
 """
 
 import argparse
-import itertools
-import math
+import os
 import sys
 from collections import defaultdict
 
@@ -131,6 +130,24 @@ def experiment_connector_sort(nest, report, vps):
         report.check("connector sort", "2.1 order after one sort", n_vp, passed == len(shapes),
                      {"stable sort by source": not_stable > 0},
                      detail=f"{passed}/{len(shapes)} connector shapes; {not_stable} connectors differ from a stable sort")
+    # wide node-id ranges: spreadsort's binning and its recursion into crowded bins
+    for n_vp in vps:
+        n, n_src = 20000, 60000
+        rng = np.random.default_rng(n_vp)
+        kernel(nest, n_vp)
+        nest.Create("parrot_neuron", n_src + 8)
+        sources = (n_src * rng.random(n) ** 6).astype(int) + 1
+        targets = rng.integers(n_src + 1, n_src + 9, n)
+        label = np.arange(1, n + 1, dtype=float)
+        nest.Connect(sources, targets, "one_to_one", {"weight": label, "delay": np.ones(n)})
+        blocks = _thread_blocks(nest.GetConnections().get("weight"), targets, n_vp, label)
+        ok, not_stable = True, False
+        for thread, got in blocks.items():
+            mine = np.nonzero(targets % n_vp == thread)[0]
+            ok &= np.array_equal(got, label[mine][connector_sort(sources[mine])])
+            not_stable |= not np.array_equal(got, label[mine][np.argsort(sources[mine], kind="stable")])
+        report.check("connector sort", "2.1 order after one sort, 60000 sources", n_vp, ok,
+                     {"stable sort by source": not_stable})
     # repeated sorts: Create + Simulate re-sorts, an unchanged network does not
     for n_vp in vps:
         ok, changed = True, 0
@@ -213,6 +230,7 @@ class SpikeNetwork:
         self.outgoing = defaultdict(list)              # node -> [(label, target, syn_id, weight, delay, position)]
         self.kind = {}
         self.n_connections = 0
+        self.driver_links = []                         # (private spike_generator, parrot) in creation order
 
     def create(self, model, n=1, params=None):
         nodes = self.nest.Create(model, n, params=params).tolist()
@@ -228,6 +246,7 @@ class SpikeNetwork:
         self.nest.NodeCollection([sg]).set(params)
         self.nest.Connect(self.nest.NodeCollection([sg]), self.nest.NodeCollection([parrot]), "one_to_one",
                           {"delay": ms(D)})
+        self.driver_links.append((sg, parrot))
         self.emissions[parrot] += list(zip(stamps, multiplicities or [1] * len(stamps)))
 
     def generator_spikes(self, sg, stamps, multiplicities=None):
@@ -448,3 +467,311 @@ def experiment_ring_buffer(nest, report, vps):
         report.check("ring buffer", "3.3 neuron spike, multiplicity m: m additions", n_vp,
                      all(net.predicted(samples[s], weights) == seen[s] for s in samples),
                      {"one addition of m w": any(net.predicted(merged[s], weights) != seen[s] for s in merged)})
+
+
+# -- 3. gap-junction order ------------------------------------------------------------------
+
+GAP_DRIVE = {"T": (250.0, -65.0), "A": (0.0, -70.0), "B": (500.0, -60.0), "C": (100.0, -68.0),  # I_e, V_m
+             "D": (50.0, -62.0)}
+
+
+class GapRun:
+    """One realisation of a small gap network: roles placed on node ids, pairs connected in some order.
+
+    The V_m traces of the roles depend on node ids, threads and creation order
+    only through the orders of their gap sums; ``order(rule)`` predicts those."""
+
+    def __init__(self, nest, n_vp, ids, connects, n_nodes=None, use_wfr=True, t_sim=2.0):
+        """``ids``: role -> node id; ``connects``: [(a, b, synapse model, weight)] in creation order, a and b
+        roles or (padding) node ids; each is one one_to_one Connect with make_symmetric."""
+        kernel(nest, n_vp, use_wfr=use_wfr)
+        nest.CopyModel("gap_junction", "gap_copy")
+        nest.Create("hh_psc_alpha_gap", n_nodes or max(ids.values()))
+        self.n_vp, self.ids = n_vp, ids
+        self.role = {node: role for role, node in ids.items()}
+        self.table = ConnectorTable(n_vp)
+        self.incoming = defaultdict(list)           # target role -> [(label, source role, syn_id, weight)]
+        for role, node in ids.items():
+            i_e, v_m = GAP_DRIVE[role]
+            nest.NodeCollection([node]).set({"I_e": i_e, "V_m": v_m})
+        label = 0
+        for a, b, model, weight in connects:
+            x, y = ids.get(a, a), ids.get(b, b)
+            nest.Connect(nest.NodeCollection([x]), nest.NodeCollection([y]),
+                         {"rule": "one_to_one", "make_symmetric": True}, {"synapse_model": model, "weight": weight})
+            syn_id = nest.GetDefaults(model)["synapse_modelid"]
+            for source, target in ((x, y), (y, x)):   # make_symmetric: forward, then the reverse connection
+                self.table.add(label, source, target, syn_id)
+                if target in self.role:
+                    self.incoming[self.role[target]].append((label, self.role.get(source, "pad"), syn_id, weight))
+                label += 1
+        mm = nest.Create("multimeter", params={"interval": H, "record_from": ["V_m"]})
+        nest.Connect(mm, nest.NodeCollection(sorted(ids.values())))
+        nest.Simulate(t_sim)
+        self.table.sort()
+        events = mm.get("events")
+        traces = defaultdict(list)
+        for s, t, v in sorted(zip(events["senders"], events["times"], events["V_m"]), key=lambda e: (e[0], e[1])):
+            traces[self.role[int(s)]].append(float(v))
+        self.traces = {role: tuple(v) for role, v in sorted(traces.items())}
+
+    def order(self, rule=None):
+        """role -> its gap contributions (source role, syn_id, weight) in the order of ``rule``.
+
+        rule None: vp_order (syn_id, then lcid after the connector sort); the first two terms are
+        written in a canonical order, because 0 + a + b = 0 + b + a."""
+        node = {role: n for role, n in self.ids.items()}
+        node["pad"] = 0
+        keys = {None: lambda e: gap_key(e[2], self.table.position(e[0])),
+                "creation order": lambda e: e[0],
+                "node-id order, any synapse model": lambda e: (node[e[1]], self.table.position(e[0])),
+                "thread, then node id": lambda e: (e[2], thread_of(node[e[1]], self.n_vp), node[e[1]], e[0]),
+                "stable connector sort": lambda e: (e[2], node[e[1]], e[0])}
+        out = {}
+        for role, entries in sorted(self.incoming.items()):
+            terms = [e[1:] for e in sorted(entries, key=keys[rule])]
+            out[role] = tuple(sorted(terms[:2]) + terms[2:])
+        return out
+
+
+GAP_ALTERNATIVES = ("creation order", "node-id order, any synapse model", "thread, then node id",
+                    "stable connector sort")
+
+
+def judge_classes(report, rule, runs):
+    """Runs must give identical traces exactly when vp_order predicts the same orders of their gap sums.
+
+    An alternative rule is ruled out if it groups the runs differently than NEST's traces do."""
+    def partition(key):
+        groups = defaultdict(set)
+        for i, run in enumerate(runs):
+            groups[key(run)].add(i)
+        return {frozenset(g) for g in groups.values()}
+    by_traces = partition(lambda r: repr(r.traces))
+    predicted = partition(lambda r: repr(r.order()))
+    verdict = {}
+    for alternative in GAP_ALTERNATIVES:
+        grouped = partition(lambda r: repr(r.order(alternative)))
+        verdict[alternative] = None if grouped == predicted else grouped != by_traces
+    vps = sorted({run.n_vp for run in runs})
+    report.check("gap junctions", rule, ",".join(map(str, vps)), by_traces == predicted, verdict,
+                 f"{len(runs)} runs, {len(predicted)} predicted orders, {len(by_traces)} different traces")
+
+
+def _placements(rng, roles, n_nodes, count):
+    """``count`` random placements of ``roles`` on node ids 1..n_nodes."""
+    return [dict(zip(roles, (int(i) for i in rng.permutation(np.arange(1, n_nodes + 1))[:len(roles)])))
+            for _ in range(count)]
+
+
+def experiment_gap(nest, report, vps):
+    rng = np.random.default_rng(3)
+    weights = {"A": 1.7320508075688772, "B": 0.30000000000000004, "C": 2.718281828459045, "D": 0.7}
+    # 4.1 ascending source id, independent of threads and creation order (with and without WFR)
+    for use_wfr in (True, False):
+        runs = []
+        for ids in _placements(rng, "TABC", 4, 6):
+            for n_vp in vps:
+                pairs = [("T", x, "gap_junction", weights[x]) for x in rng.permutation(list("ABC"))]
+                runs.append(GapRun(nest, n_vp, ids, pairs, use_wfr=use_wfr))
+        judge_classes(report, f"4.1 source id order ({'WFR' if use_wfr else 'no WFR'})", runs)
+    # 4.1 with a self pair: T's own two T->T connections sit at T's id
+    runs = []
+    for ids in _placements(rng, "TAB", 3, 6):
+        for n_vp in vps:
+            pairs = [("T", x, "gap_junction", {"T": 0.1, "A": 0.7, "B": 1.7320508075688772}[x])
+                     for x in rng.permutation(list("TAB"))]
+            runs.append(GapRun(nest, n_vp, ids, pairs))
+    judge_classes(report, "4.1 self pair at its source id", runs)
+    # 4.2 synapse model first (gap_copy has a larger syn_id than gap_junction), then source id
+    runs = []
+    for ids in _placements(rng, "TABCD", 5, 6):
+        for n_vp in vps:
+            pairs = [("T", x, "gap_copy" if x == "A" else "gap_junction", weights[x])
+                     for x in rng.permutation(list("ABCD"))]
+            runs.append(GapRun(nest, n_vp, ids, pairs))
+    judge_classes(report, "4.2 synapse id, then source id", runs)
+    # 4.3 duplicate pairs T-A (different weights) inside large connectors: the connector sort decides
+    runs = []
+    for _ in range(8):
+        n_pad = int(rng.integers(30, 60))
+        n_nodes = 3 + n_pad
+        b, t, a = sorted(int(i) for i in rng.choice(np.arange(1, n_nodes + 1), 3, replace=False))
+        ids = {"B": b, "T": t, "A": a}                  # B < A: T adds B first, then A's two connections,
+        # whose order then matters: (1.7320508075688772 + 0.1) + 0.7 != (1.7320508075688772 + 0.7) + 0.1
+        free = [i for i in range(1, n_nodes + 1) if i not in ids.values()]
+        connects = [(int(rng.choice(free)), int(rng.choice(free)), "gap_junction", 1.0) for _ in range(n_pad)]
+        for position, pair in zip(sorted(rng.integers(0, n_pad, 3), reverse=True),
+                                  [("T", "A", "gap_junction", 0.7), ("T", "A", "gap_junction", 0.1),
+                                   ("T", "B", "gap_junction", 1.7320508075688772)]):
+            connects.insert(int(position), pair)
+        for n_vp in vps:
+            runs.append(GapRun(nest, n_vp, ids, connects, n_nodes=n_nodes, use_wfr=False))
+    judge_classes(report, "4.3 duplicates: order of the connector sort", runs)
+
+
+# -- 4. GetConnections, spike_recorder and multimeter order ----------------------------------
+
+def build_recording_network(nest, n_vp):
+    """Parrots on all threads spiking at known steps, recorded by a spike_recorder and a multimeter."""
+    kernel(nest, n_vp)
+    nest.CopyModel("static_synapse", "static_copy")
+    net = SpikeNetwork(nest, n_vp, {})
+    parrots = net.create("parrot_neuron", 9)                           # 1..9
+    probes = net.create("iaf_psc_delta", 5, PROBE_NEURON)              # 10..14
+    emits = {1: [14, 32], 2: [14], 3: [14, 27], 4: [33], 5: [15, 16], 6: [14], 7: [21], 8: [14, 40], 9: [25]}
+    for p in parrots:
+        net.parrot_spikes(p, emits[p], [3 if p == 4 else 1] * len(emits[p]))
+    sr = net.create("spike_recorder")[0]
+    mm = net.create("multimeter", 1, {"interval": 0.5, "record_from": ["V_m"]})[0]
+    nest.Connect(nest.NodeCollection(parrots[4:]), nest.NodeCollection([sr]))
+    nest.Connect(nest.NodeCollection(parrots[:4]), nest.NodeCollection([sr]))
+    nest.Connect(nest.NodeCollection([parrots[2]]), nest.NodeCollection([sr]))  # parrot 3 recorded twice
+    nest.Connect(nest.NodeCollection([mm]), nest.NodeCollection(probes[2:]))
+    nest.Connect(nest.NodeCollection([mm]), nest.NodeCollection(probes[:2]))
+    for i, p in enumerate(parrots):                                     # neuron -> neuron, two synapse models
+        for k in range(3):
+            net.connect(p, probes[(i + k) % 5], 10, "static_copy" if (i + k) % 3 == 0 else "static_synapse")
+    return net, parrots, probes, sr, mm, emits
+
+
+def predicted_spike_recorder(n_vp, emits, recorded_by, multiplicity):
+    """(sender, stamp) in NEST's order: thread 0's recorder first; within a thread by (slice, node id,
+    lag); each of a neuron's recorder connections and each unit of multiplicity writes one entry."""
+    rows = []
+    for node, stamps in emits.items():
+        for stamp in stamps:
+            step = stamp - 1
+            for copy in range(recorded_by[node] * multiplicity.get(node, 1)):
+                rows.append(((thread_of(node, n_vp), step // D, node, step % D, copy), (node, stamp)))
+    return [r for _, r in sorted(rows)]
+
+
+def predicted_multimeter(n_vp, targets_in_connection_order, t_sim, interval_steps):
+    """(sender, stamp) in NEST's order: per thread; within a thread per slice (the data of slice k is
+    fetched at the start of slice k + 1), per connection in creation order, per sample time."""
+    n_slices = int(round(t_sim / H)) // D
+    rows = []
+    for position, node in enumerate(targets_in_connection_order):
+        for stamp in range(interval_steps, (n_slices - 1) * D + 1, interval_steps):
+            rows.append(((thread_of(node, n_vp), (stamp - 1) // D, position, stamp), (node, stamp)))
+    return [r for _, r in sorted(rows)]
+
+
+def predicted_block(net, n_vp, thread, syn_id, static_id, to_devices, from_devices, sources=None, targets=None):
+    """One thread's block of GetConnections for one synapse model: [(source, target)] (doc rule 5.1).
+
+    The sorted connector (neuron -> neuron) comes first, filtered by ``sources``/``targets``; then the
+    device connections (only ``static_id`` here): without filters all connections to devices (by source
+    node id, creation order per source) and then all from devices (by device creation order); with a
+    source filter both kinds per source; with a target filter the connections from devices per
+    target neuron, then those into each target device."""
+    endpoints = {label: (source, target) for source, outgoing in net.outgoing.items()
+                 for label, target, *_ in outgoing}
+    out = [endpoints[label] for label in net.table.connector(thread, syn_id)]
+    out = [c for c in out if (sources is None or c[0] in sources) and (targets is None or c[1] in targets)]
+    if syn_id != static_id:
+        return out
+    to_dev = [link for link in sorted(to_devices, key=lambda link: link[0]) if thread_of(link[0], n_vp) == thread]
+    from_dev = [link for link in sorted(from_devices, key=lambda link: link[0]) if thread_of(link[1], n_vp) == thread]
+    if sources is None and targets is None:
+        return out + to_dev + from_dev
+    if sources is None:
+        devices = {d for _, d in to_devices}
+        for t in sorted(targets - devices):
+            out += [link for link in from_dev if link[1] == t]
+        for d in sorted(targets & devices):
+            out += [link for link in to_dev if link[1] == d]
+        return out
+    for s in sorted(sources):
+        out += [link for link in to_dev if link[0] == s] + [link for link in from_dev if link[0] == s]
+    return out
+
+
+def check_get_connections(nest, report, net, n_vp, to_devices, from_devices, repeats, sources=None, targets=None):
+    static_id, copy_id = (nest.GetDefaults(m)["synapse_modelid"] for m in ("static_synapse", "static_copy"))
+    kwargs = {}
+    if sources is not None:
+        kwargs["source"] = nest.NodeCollection(sorted(sources))
+    if targets is not None:
+        kwargs["target"] = nest.NodeCollection(sorted(targets))
+    ok, orders = True, set()
+    for _ in range(repeats):
+        c = nest.GetConnections(**kwargs)
+        got = list(zip(c.get("source"), c.get("target"), c.get("synapse_id")))
+        position = 0
+        for syn_id in sorted((static_id, copy_id)):
+            expected = {t: b for t in range(n_vp)
+                        if (b := predicted_block(net, n_vp, t, syn_id, static_id, to_devices, from_devices,
+                                                 sources, targets))}
+            seen = []
+            while expected:
+                for thread, block in expected.items():
+                    if got[position:position + len(block)] == [(s, t, syn_id) for s, t in block]:
+                        seen.append(thread)
+                        position += len(block)
+                        del expected[thread]
+                        break
+                else:
+                    ok = False
+                    break
+            orders.add(tuple(seen))
+        ok &= position == len(got)
+    name = "5.1 GetConnections(" + ", ".join(kwargs) + ")"
+    report.check("GetConnections", name, n_vp, ok,
+                 {"thread blocks in thread order": None if n_vp == 1 else any(list(o) != sorted(o) for o in orders)},
+                 f"{len(orders)} different thread orders of blocks in {repeats} calls")
+
+
+def experiment_recording_order(nest, report, vps, repeats=4):
+    for n_vp in vps:
+        net, parrots, probes, sr, mm, emits = build_recording_network(nest, n_vp)
+        nest.Simulate(5.0)
+        net.table.sort()
+        events = nest.NodeCollection([sr]).get("events")
+        got = [(int(s), int(round(t / H))) for s, t in zip(events["senders"], events["times"])]
+        recorded_by = {p: 2 if p == 3 else 1 for p in parrots}
+        predicted = predicted_spike_recorder(n_vp, emits, recorded_by, {4: 3})
+        by_time = sorted(got, key=lambda r: (r[1], r[0]))
+        report.check("recorders", "5.2 spike_recorder events", n_vp, got == predicted,
+                     {"sorted by (time, sender)": None if by_time == predicted else by_time != got,
+                      "node-id order within a slice": (None if n_vp == 1 else
+                                                       predicted_spike_recorder(1, emits, recorded_by, {4: 3}) != got)})
+        events = nest.NodeCollection([mm]).get("events")
+        got = [(int(s), int(round(t / H))) for s, t in zip(events["senders"], events["times"])]
+        order = probes[2:] + probes[:2]
+        predicted = predicted_multimeter(n_vp, order, 5.0, 5)
+        by_time = sorted(got, key=lambda r: (r[1], r[0]))
+        report.check("recorders", "5.3 multimeter events", n_vp, got == predicted,
+                     {"sorted by (time, sender)": None if by_time == predicted else by_time != got,
+                      "single thread order": (None if n_vp == 1 else predicted_multimeter(1, order, 5.0, 5) != got)})
+        # GetConnections: one block per (synapse model, thread); blocks of one model in any thread order
+        to_devices = [(p, sr) for p in parrots[4:] + parrots[:4] + [parrots[2]]]
+        from_devices = net.driver_links + [(mm, t) for t in order]
+        check_get_connections(nest, report, net, n_vp, to_devices, from_devices, repeats)
+        check_get_connections(nest, report, net, n_vp, to_devices, from_devices, repeats,
+                              sources={3, 4, 5, 6, mm})
+        check_get_connections(nest, report, net, n_vp, to_devices, from_devices, repeats,
+                              targets={1, 2, 11, 12, sr})
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--vps", type=int, nargs="+", default=list(VPS), help="VP counts to try")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every check")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # idle OpenMP threads sleep (results unchanged)
+    import nest
+    nest.verbosity = nest.VerbosityLevel.ERROR
+    report = Report(args.verbose)
+    for experiment in (experiment_connector_sort, experiment_ring_buffer, experiment_gap,
+                       experiment_recording_order):
+        print(f"{experiment.__name__} ...", flush=True)
+        experiment(nest, report, tuple(args.vps))
+    passed = report.summary()
+    print("\nall rules hold at every VP count tried" if passed else "\nSOME RULES FAILED")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
