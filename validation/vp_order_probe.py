@@ -32,8 +32,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from nestgap.simulation.vp_order import (ConnectorTable, connector_sort, device_event_key, gap_key, spike_key,
-                                         thread_of)
+from nestgap.simulation.vp_order import (ConnectorTable, connector_sort, device_event_key, gap_key, segment_of,
+                                         spike_key, thread_of)
 
 VPS = (1, 2, 3, 4, 8)
 H = 0.1          # ms
@@ -108,7 +108,7 @@ def experiment_connector_sort(nest, report, vps):
     shapes = [(n, n_src, skew) for n in (10, 23, 24, 60, 129, 500, 999, 1000, 1500, 6000)
               for n_src in (3, 40) for skew in (False, True)]
     for n_vp in vps:
-        passed, not_stable = 0, 0
+        passed, not_stable, ports_ok = 0, 0, 0
         for n, n_src, skew in shapes:
             rng = np.random.default_rng(1000 * n + n_src + skew)
             kernel(nest, n_vp)
@@ -118,18 +118,23 @@ def experiment_connector_sort(nest, report, vps):
             targets = rng.integers(n_src + 1, n_src + 9, n)
             label = np.arange(1, n + 1, dtype=float)          # the weight names the connection
             nest.Connect(sources, targets, "one_to_one", {"weight": label, "delay": np.ones(n)})
-            blocks = _thread_blocks(nest.GetConnections().get("weight"), targets, n_vp, label)
+            c = nest.GetConnections()
+            blocks = _thread_blocks(c.get("weight"), targets, n_vp, label)
             ok = True
+            lcid = {}
             for thread, got in blocks.items():
                 mine = np.nonzero(targets % n_vp == thread)[0]
                 predicted = label[mine][connector_sort(sources[mine])]
                 stable = label[mine][np.argsort(sources[mine], kind="stable")]
                 ok &= np.array_equal(got, predicted)
                 not_stable += not np.array_equal(predicted, stable)
+                lcid.update((w, i) for i, w in enumerate(predicted))
+            ports_ok += all(port == lcid[w] for port, w in zip(c.get("port"), c.get("weight")))
             passed += ok
         report.check("connector sort", "2.1 order after one sort", n_vp, passed == len(shapes),
                      {"stable sort by source": not_stable > 0},
                      detail=f"{passed}/{len(shapes)} connector shapes; {not_stable} connectors differ from a stable sort")
+        report.check("connector sort", "2.3 connection 'port' = lcid", n_vp, ports_ok == len(shapes))
     # wide node-id ranges: spreadsort's binning and its recursion into crowded bins
     for n_vp in vps:
         n, n_src = 20000, 60000
@@ -219,7 +224,8 @@ class SpikeNetwork:
     predicted sort key (vp_order) and with the keys of alternative rules, so that
     the sums in all these orders can be compared with NEST's V_m."""
 
-    ALTERNATIVES = ("node-id order", "time order", "creation order", "stable connector sort")
+    ALTERNATIVES = ("node-id order", "time order", "creation order", "stable connector sort",
+                    "Simulate pieces ignored")
 
     def __init__(self, nest, n_vp, weights):
         self.nest, self.n_vp = nest, n_vp
@@ -231,6 +237,12 @@ class SpikeNetwork:
         self.kind = {}
         self.n_connections = 0
         self.driver_links = []                         # (private spike_generator, parrot) in creation order
+        self.run_ends = []                             # steps at which Simulate calls ended
+        self.source_of = {}                            # connection label -> source node
+
+    def simulate(self, t_ms):
+        self.nest.Simulate(t_ms)
+        self.run_ends.append(int(round(self.nest.biological_time / H)))
 
     def create(self, model, n=1, params=None):
         nodes = self.nest.Create(model, n, params=params).tolist()
@@ -277,6 +289,7 @@ class SpikeNetwork:
             position = self.device_count[key]
             self.device_count[key] += 1
         self.outgoing[source].append((label, target, syn_id, weight, delay, position))
+        self.source_of[label] = source
 
     def contributions(self):
         """probe -> stamp of the V_m sample -> [(key, {rule: key}, label, factor)] after the (one) connector
@@ -290,20 +303,24 @@ class SpikeNetwork:
                     continue
                 for stamp, amount in emissions:
                     slot = stamp + delay - 1
+                    piece = segment_of(stamp - 1, self.run_ends, D)
                     if kind == "parrot_neuron":
                         lcid = self.table.position(label)
                         for copy in range(amount):
-                            key = spike_key(stamp, source, syn_id, copy, lcid, self.n_vp, D)
-                            rules = {"node-id order": spike_key(stamp, source, syn_id, copy, lcid, 1, D),
+                            key = spike_key(stamp, source, syn_id, copy, lcid, self.n_vp, D, piece)
+                            rules = {"node-id order": spike_key(stamp, source, syn_id, copy, lcid, 1, D, piece),
                                      "time order": (stamp, source, syn_id, copy, label),
                                      "creation order": (label, stamp, copy),
                                      "stable connector sort": spike_key(stamp, source, syn_id, copy, label,
-                                                                        self.n_vp, D)}
+                                                                        self.n_vp, D, piece),
+                                     "Simulate pieces ignored": spike_key(stamp, source, syn_id, copy, lcid,
+                                                                          self.n_vp, D)}
                             out[target][slot + 1].append((key, rules, label, 1.0))
                     else:
-                        key = device_event_key(stamp, source, syn_id, position, D)
+                        key = device_event_key(stamp, source, syn_id, position, D, piece)
                         rules = {"node-id order": key, "time order": (stamp, source, syn_id, 0, label),
-                                 "creation order": (label, stamp, 0), "stable connector sort": key}
+                                 "creation order": (label, stamp, 0), "stable connector sort": key,
+                                 "Simulate pieces ignored": device_event_key(stamp, source, syn_id, position, D)}
                         sample = slot + 2 if kind == "dc_generator" else slot + 1
                         out[target][sample].append((key, rules, label, float(amount)))
         return out
@@ -312,7 +329,8 @@ class SpikeNetwork:
         """V_m sample from one sample's contributions, in vp_order's order or an alternative ``rule``'s."""
         order = sorted(entries, key=(lambda e: e[0]) if rule is None else (lambda e: e[1][rule]))
         total = ordered_sum(weights.get(label, 1.0) * factor for _, _, label, factor in order)
-        return total * P30 if any(self.kind.get(k[2]) == "dc_generator" for k, _, _, _ in entries) else total
+        current = any(self.kind[self.source_of[label]] == "dc_generator" for _, _, label, _ in entries)
+        return total * P30 if current else total
 
     @staticmethod
     def differs(entries, rule):
@@ -360,7 +378,7 @@ def build_spike_network(nest, n_vp, weights):
     padding = net.create("iaf_psc_delta", 9, PROBE_NEURON)
     sg_f = net.create("spike_generator", 3)                            # increasing ids: lo, mid, hi
     sg_d = net.create("spike_generator")[0]
-    dc = net.create("dc_generator", 4)                                 # lo, mid, hi, several steps
+    dc = net.create("dc_generator", 5)
 
     emits = {3: [21, 24, 25], 7: [25, 29], 2: [15, 25]}
     for p in parrots[:10]:
@@ -400,26 +418,29 @@ def build_spike_network(nest, n_vp, weights):
         if i == 110:
             net.connect(8, probes["E"], 10)
     net.connect(9, probes["E"], 10)
-    # F: spike generators only: (slice, device id, lag, creation) -- not time order
-    net.generator_spikes(sg_f[0], [29])
-    net.generator_spikes(sg_f[1], [12, 22])
-    net.connect(sg_f[1], probes["F"], 19)     # stamps 12, 22 -> slots 30, 40
-    net.connect(sg_f[0], probes["F"], 12)     # stamp 29 -> 40
-    net.connect(sg_f[2], probes["F"], 19)     # stamps 13, 22, 33 -> 31, 40, 51
-    net.connect(sg_f[1], probes["F"], 29)     # stamps 12, 22 -> 40, 50
-    net.connect(sg_f[0], probes["F"], 12)
+    # F: spike generators only: (slice, Simulate piece, device id, lag, creation) -- not time order
+    net.generator_spikes(sg_f[0], [23])
+    net.generator_spikes(sg_f[1], [12, 22, 28])
+    net.connect(sg_f[1], probes["F"], 19)           # stamps 12, 22, 28 -> slots 30, 40, 46
+    net.connect(sg_f[0], probes["F"], 18)           # stamp 23 -> 40
+    net.connect(sg_f[2], probes["F"], 19)           # stamps 13, 22, 33 -> 31, 40, 51
+    net.connect(sg_f[1], probes["F"], 29)           # -> 40, 50, 56
+    net.connect(sg_f[0], probes["F"], 18)           # -> 40
+    net.connect(sg_f[1], probes["F"], 13)           # -> 24, 34, 40 (second piece of slice 2)
     # G: dc_generator currents, the same rule as F
-    net.current_steps(dc[0], 28, 28, 1.0)           # stamp 29
+    net.current_steps(dc[0], 23, 23, 1.0)           # stamp 24
     net.current_steps(dc[1], 21, 21, 1.0)           # stamp 22
-    net.current_steps(dc[2], 11, 11, 1.0)           # stamp 12
+    net.current_steps(dc[2], 26, 26, 1.0)           # stamp 27 (second piece of slice 2)
     net.current_steps(dc[3], 21, 24, 1.0)           # stamps 22 .. 25
-    net.connect(dc[3], probes["G"], 16)       # stamp 25 -> slot 40 (and 37 .. 39)
-    net.connect(dc[0], probes["G"], 12)       # -> 40
-    net.connect(dc[1], probes["G"], 19)       # -> 40
-    net.connect(dc[2], probes["G"], 29)       # -> 40
-    net.connect(dc[0], probes["G"], 12)       # -> 40
-    net.connect(dc[3], probes["G"], 19)       # stamp 22 -> 40 (and 41 .. 43)
-    net.connect(dc[1], probes["G"], 19)       # -> 40
+    net.current_steps(dc[4], 11, 11, 1.0)           # stamp 12
+    net.connect(dc[3], probes["G"], 16)             # stamp 25 -> slot 40 (and 37 .. 39)
+    net.connect(dc[0], probes["G"], 17)             # -> 40
+    net.connect(dc[1], probes["G"], 19)             # -> 40
+    net.connect(dc[2], probes["G"], 14)             # -> 40
+    net.connect(dc[0], probes["G"], 17)             # -> 40
+    net.connect(dc[3], probes["G"], 19)             # stamp 22 -> 40 (and 41 .. 43)
+    net.connect(dc[1], probes["G"], 19)             # -> 40
+    net.connect(dc[4], probes["G"], 29)             # -> 40
     mm = net.create("multimeter", 1, {"interval": H, "record_from": ["V_m"]})
     nest.Connect(nest.NodeCollection(mm), nest.NodeCollection(sorted(probes.values())))
     return net, probes, mm[0]
@@ -434,15 +455,24 @@ def recorded_v_m(nest, multimeter):
     return out
 
 
+RUN_ENDS = (25, 100)     # two Simulate calls: 2.5 ms, then 7.5 ms
+
+
 def experiment_ring_buffer(nest, report, vps):
-    dry = [(net, net.contributions()) for net, _, _ in (build_spike_network(nest, n_vp, {}) for n_vp in vps)]
+    dry = []
+    for n_vp in vps:
+        net, _, _ = build_spike_network(nest, n_vp, {})
+        net.run_ends = list(RUN_ENDS)
+        dry.append((net, net.contributions()))
     weights = discriminating_weights(dry, seed=1)
     names = {"A": "3.1 one step: thread, then node id", "B": "3.1/3.2 slices, lags, generators",
              "C": "3.1 synapse id, then lcid", "D": "3.3 multiplicity", "E": "3.1 multapses: lcid (sort)",
              "F": "3.2 spike generators", "G": "3.2 dc_generator currents"}
     for n_vp in vps:
         net, probes, mm = build_spike_network(nest, n_vp, weights)
-        nest.Simulate(10.0)
+        for end in RUN_ENDS:                           # slice 2 (steps 20..29) is cut after step 24
+            net.simulate(ms(end) - nest.biological_time)
+        assert net.run_ends == list(RUN_ENDS)
         contributions = net.contributions()
         recorded = recorded_v_m(nest, mm)
         for scenario, probe in probes.items():
@@ -460,7 +490,7 @@ def experiment_ring_buffer(nest, report, vps):
         samples, seen = contributions[probes["D"]], recorded[probes["D"]]
         merged = {}
         for stamp, entries in samples.items():
-            parrot = [e for e in entries if e[0][1] == 1 and e[0][3] == 12]
+            parrot = [e for e in entries if net.source_of[e[2]] == 12]
             merged[stamp] = [e for e in entries if e not in parrot]
             if parrot:
                 merged[stamp].append(parrot[0][:3] + (3.0,))

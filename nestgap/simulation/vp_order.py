@@ -420,27 +420,40 @@ class ConnectorTable:
 # -- order of contributions to one ring-buffer slot -----------------------------------------
 
 
-def spike_key(stamp: int, source: int, syn_id: int, copy: int, position: int, n_vp: int, min_delay: int):
+def segment_of(step: int, run_ends, min_delay: int) -> int:
+    """Index of the piece of its slice in which ``step`` was simulated.
+
+    ``run_ends``: the steps at which the Simulate calls so far ended. A slice cut by
+    an end of Simulate is updated in pieces (every node runs its first lags, then,
+    in the next call, its remaining lags); 0 for slices that were not cut."""
+    first = step - step % min_delay
+    return sum(1 for end in run_ends if first < end <= step)
+
+
+def spike_key(stamp: int, source: int, syn_id: int, copy: int, position: int, n_vp: int, min_delay: int,
+              segment: int = 0):
     """Sort key of one spike from neuron ``source`` into a target's ring-buffer slot (doc section 3).
 
     ``stamp``: the spike's time stamp in steps (emitted during step stamp - 1);
     ``copy``: 0 .. multiplicity - 1 (a neuron spike of multiplicity m arrives as
     m separate additions of the weight); ``position``: the connection's lcid
-    (``ConnectorTable.position``). Contributions are added in ascending key order."""
+    (``ConnectorTable.position``); ``segment``: ``segment_of(stamp - 1, ...)``.
+    Contributions are added in ascending key order."""
     step = stamp - 1
-    return (step // min_delay, 1, thread_of(source, n_vp), source, step % min_delay, syn_id, copy, position)
+    return (step // min_delay, 1, thread_of(source, n_vp), segment, source, step % min_delay, syn_id, copy,
+            position)
 
 
-def device_event_key(stamp: int, device: int, syn_id: int, position: int, min_delay: int):
+def device_event_key(stamp: int, device: int, syn_id: int, position: int, min_delay: int, segment: int = 0):
     """Sort key of one event of a generator (spike, current) into a target's ring-buffer slot.
 
     ``position``: creation index of the connection among the device's connections
-    of this synapse id to targets on the target's thread. A generator event of
-    multiplicity m is one addition of m times the weight. Comparable with
-    ``spike_key``: within one slice, generator events come before neuron spikes
-    of the same slice and after those of the previous slice (doc section 3)."""
+    to targets on the target's thread (a device has one synapse model). A
+    generator event of multiplicity m is one addition of m times the weight.
+    Comparable with ``spike_key``: within one slice, generator events come before
+    neuron spikes of the same slice and after those of the previous slice (doc section 3)."""
     step = stamp - 1
-    return (step // min_delay, 0, device, step % min_delay, syn_id, position)
+    return (step // min_delay, 0, segment, device, step % min_delay, syn_id, position)
 
 
 def gap_key(syn_id: int, position: int):
