@@ -775,7 +775,7 @@ def check_get_connections(nest, report, net, n_vp, to_devices, from_devices, rep
                  f"{len(orders)} different thread orders of blocks in {repeats} calls")
 
 
-def experiment_recording_order(nest, report, vps, repeats=4):
+def experiment_recording_order(nest, report, vps, repeats=10):
     for n_vp in vps:
         net, parrots, probes, sr, mm, emits = build_recording_network(nest, n_vp)
         nest.Simulate(5.0)
