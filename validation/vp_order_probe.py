@@ -137,7 +137,8 @@ def experiment_connector_sort(nest, report, vps):
             passed += ok
         report.check("connector sort", "2.1 order after one sort", n_vp, passed == len(shapes),
                      {"stable sort by source": not_stable > 0},
-                     detail=f"{passed}/{len(shapes)} connector shapes; {not_stable} connectors differ from a stable sort")
+                     detail=f"{passed}/{len(shapes)} connector shapes; "
+                            f"{not_stable} connectors differ from a stable sort")
         report.check("connector sort", "2.3 connection 'port' = lcid", n_vp, ports_ok == len(shapes))
     # wide node-id ranges: spreadsort's binning and its recursion into crowded bins
     for n_vp in vps:
@@ -515,9 +516,10 @@ class GapRun:
     The V_m traces of the roles depend on node ids, threads and creation order
     only through the orders of their gap sums; ``order(rule)`` predicts those."""
 
-    def __init__(self, nest, n_vp, ids, connects, n_nodes=None, use_wfr=True, t_sim=2.0):
+    def __init__(self, nest, n_vp, ids, connects, n_nodes=None, use_wfr=True, t_sim=2.0, drive=GAP_DRIVE):
         """``ids``: role -> node id; ``connects``: [(a, b, synapse model, weight)] in creation order, a and b
-        roles or (padding) node ids; each is one one_to_one Connect with make_symmetric."""
+        roles or (padding) node ids; each is one one_to_one Connect with make_symmetric;
+        ``drive``: role -> (I_e, initial V_m)."""
         kernel(nest, n_vp, use_wfr=use_wfr)
         nest.CopyModel("gap_junction", "gap_copy")
         nest.Create("hh_psc_alpha_gap", n_nodes or max(ids.values()))
@@ -526,7 +528,7 @@ class GapRun:
         self.table = ConnectorTable(n_vp)
         self.incoming = defaultdict(list)           # target role -> [(label, source role, syn_id, weight)]
         for role, node in ids.items():
-            i_e, v_m = GAP_DRIVE[role]
+            i_e, v_m = drive[role]
             nest.NodeCollection([node]).set({"I_e": i_e, "V_m": v_m})
         label = 0
         for a, b, model, weight in connects:
@@ -660,6 +662,19 @@ def experiment_gap(nest, report, vps):
         for n_vp in vps:
             runs.append(GapRun(nest, n_vp, ids, connects, n_nodes=n_nodes, use_wfr=False))
     judge_classes(report, "4.3 duplicates: order of the connector sort", runs)
+    # 4.4 a 24-neuron network (random gap pairs, a self pair, a duplicate pair of different weights) at
+    # every VP count: NEST's own results differ between VP counts exactly where the predicted orders do
+    rng = np.random.default_rng(11)
+    roles = [f"n{i}" for i in range(1, 25)]
+    ids = {role: i + 1 for i, role in enumerate(roles)}
+    drive = {role: (float(rng.uniform(0.0, 400.0)), float(rng.uniform(-75.0, -55.0))) for role in roles}
+    connects = [(roles[a], roles[b], "gap_junction", float(rng.uniform(0.1, 1.0)))
+                for a, b in rng.integers(0, 24, (40, 2)) if a != b]
+    connects.insert(5, ("n7", "n7", "gap_junction", 0.35))                   # a self pair
+    connects.insert(12, ("n3", "n15", "gap_junction", 0.8))                  # a duplicate pair ...
+    connects.insert(30, ("n3", "n15", "gap_junction", 0.45))                 # ... of another weight
+    runs = [GapRun(nest, n_vp, ids, connects, t_sim=5.0, drive=drive) for n_vp in vps]
+    judge_classes(report, "4.4 24 neurons, NEST at different VP counts", runs)
 
 
 # -- 4. GetConnections, spike_recorder and multimeter order ----------------------------------

@@ -10,8 +10,11 @@ with T threads (T = number of virtual processes, VPs).
   sorts them by source node id. The sort is not stable: connections with the
   same source end up in an order that depends on the whole connector, hence on
   the number of threads (section 2 of the doc).
-* ``spike_key`` / ``device_event_key``: sort keys that give the order in which
-  contributions are added into one ring-buffer slot of a target (section 3).
+* ``ConnectorTable``: all connectors of a network, with the sorts NEST applies
+  over time, and every connection's position (lcid) in its connector.
+* ``spike_key`` / ``device_event_key`` (with ``segment_of`` for slices cut by the
+  end of a Simulate call): sort keys that give the order in which contributions
+  are added into one ring-buffer slot of a target (section 3).
 * ``gap_key``: the order of gap-junction coefficients into sumj_g and the
   coefficient buffer of a target (section 4).
 
