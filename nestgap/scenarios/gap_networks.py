@@ -124,12 +124,20 @@ def network_inputs(n=30, T=100.0, resolution=0.05, seed=7, n_gap_pairs=90, rate=
     n_steps = int(round(T / resolution))
     counts = rng.poisson(resolution * rate * 1e-3, size=(n, n_steps - 1))
     trains = [np.repeat(np.nonzero(row)[0] + 2, row[np.nonzero(row)[0]]) for row in counts]
-    return {"v0": rng.uniform(-75.0, -55.0, n), "sources": sources, "pairs": pairs, "trains": trains,
-            "n": n, "resolution": resolution}
+    v0 = rng.uniform(-75.0, -55.0, n)
+    # for networks whose sums depend on the order of their terms (NEST's depends on the VP count)
+    gap_weights = rng.uniform(0.1, 1.0, n_gap_pairs)
+    inh_weights = rng.uniform(-40.0, -20.0, sources.size)
+    return {"v0": v0, "sources": sources, "pairs": pairs, "trains": trains, "n": n, "resolution": resolution,
+            "gap_weights": gap_weights, "inh_weights": inh_weights}
 
 
-def gap_network(nest, inputs, T=100.0, use_wfr=True, order=3, weight=0.5, vps=1):
-    """Recurrent inhibition, 90 random gap pairs (self-pairs and duplicates kept), spike_generator drive."""
+def gap_network(nest, inputs, T=100.0, use_wfr=True, order=3, weight=0.5, vps=1, random_weights=False):
+    """Recurrent inhibition, 90 random gap pairs (self-pairs and duplicates kept), spike_generator drive.
+
+    ``random_weights``: every gap pair and inhibitory synapse with its own weight (inputs'
+    ``gap_weights``, ``inh_weights``) instead of ``weight`` and -30 pA, so that the sums a
+    neuron forms depend on their order."""
     h = inputs["resolution"]
     _kernel(nest, h, use_wfr, order, 1.0, 1e-4, 15, vps=vps)
     n = inputs["n"]
@@ -140,10 +148,12 @@ def gap_network(nest, inputs, T=100.0, use_wfr=True, order=3, weight=0.5, vps=1)
     ids = np.asarray(neurons.tolist())
     pre = ids[inputs["sources"].ravel()]
     post = np.repeat(ids, inputs["sources"].shape[1])
-    nest.Connect(pre, post, "one_to_one", {"synapse_model": "static_synapse", "weight": np.full(len(pre), -30.0),
+    inh = inputs["inh_weights"] if random_weights else np.full(len(pre), -30.0)
+    nest.Connect(pre, post, "one_to_one", {"synapse_model": "static_synapse", "weight": inh,
                                            "delay": np.full(len(pre), 1.0)})
     neurons.V_m = inputs["v0"]
-    for a, b in inputs["pairs"]:
+    for k, (a, b) in enumerate(inputs["pairs"]):
         nest.Connect(neurons[int(a)], neurons[int(b)], {"rule": "one_to_one", "make_symmetric": True},
-                     {"synapse_model": "gap_junction", "weight": weight})
+                     {"synapse_model": "gap_junction",
+                      "weight": float(inputs["gap_weights"][k]) if random_weights else weight})
     return _record(nest, neurons, T, h)

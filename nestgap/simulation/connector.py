@@ -141,6 +141,7 @@ class Connector:
         ``check`` = (sources, targets) in the order NEST meets them, default the connections),
         receptor. All or nothing. Arrays, or lists of numbers for a few single pairs."""
         net, delays = self.network, self.delays
+        net.connections_changed = True  # as NEST, also if the checks below refuse the connections
         extrema = delays.with_delays(steps) if synapse.has_delay else delays.with_default_delay(synapse)
         net.check_connectable(*(check or (sources, targets)), synapse)
         if receptor != 0:

@@ -51,6 +51,7 @@ class Engine:
         self.routing = None
         self._routing_key = None
         self._schedule_key = None
+        self._slice_spikes = []        # (senders, stamps) of the current slice, in emission order
         self._tasks = TaskThreads()
 
     @property
@@ -67,7 +68,9 @@ class Engine:
         self.delays.freeze()
         D, max_delay = self.delays.frozen
         self.ring = max_delay + D
-        key = (net.connections.version, net.structure_version)
+        if net.connectors is None or net.nodes_changed or net.connections_changed:
+            net.update_connection_infrastructure()
+        key = (net.connections.version, net.structure_version, net.connectors.version)
         if key != self._routing_key:
             self.routing = build_routing(net)
             self._routing_key = key
@@ -96,7 +99,8 @@ class Engine:
         if t_ms < 0:
             raise BadParameter("Simulate: the simulation time cannot be negative.")
         if not s.grid.is_on_grid(t_ms):
-            raise BadParameter(f"Simulate: {t_ms} ms is not a multiple of the resolution {s.resolution} ms.")
+            raise BadParameter(f"The simulation time must be a multiple of the simulation resolution "
+                               f"({t_ms} ms, resolution {s.resolution} ms).")
         self.prepare()
         routing = self.routing
         to_do = s.grid.steps(t_ms)
@@ -110,12 +114,13 @@ class Engine:
                 self._deliver_gap(self.pending_gap)
                 self.pending_gap = None
             if wfr_used:
-                self._waveform_relaxation(frm)
+                self._waveform_relaxation(frm, to)
             self._update_devices(frm, to)
             for block in routing.blocks:
                 self._update(block, frm, to, wfr=False)
             self._after_update(frm, to)
             if to == D:
+                self._deliver_spikes()
                 if routing.has_gap:
                     self.pending_gap = [block.buffers["NEW_C"].copy() for block in routing.gap_blocks]
                 self.clock += D
@@ -139,7 +144,8 @@ class Engine:
                                   lambda first, last: k.update_task(first, last, *arguments))
         return changed > 0
 
-    def _waveform_relaxation(self, frm):
+    def _waveform_relaxation(self, frm, to):
+        """WFR iterations over the whole slice (also when its real update ends at lag ``to`` < D)."""
         s, routing = self.settings, self.routing
         D = self.delays.frozen[0]
         for iteration in range(1, s.wfr_max_iterations + 1):
@@ -153,7 +159,7 @@ class Engine:
         else:
             self.wfr_max_reached += 1
             t0 = self.clock * s.resolution
-            warnings.warn(f"Maximum number of iterations reached at interval {t0:g}-{t0 + D * s.resolution:g} ms",
+            warnings.warn(f"Maximum number of iterations reached at interval {t0:g}-{t0 + to * s.resolution:g} ms",
                           WFRWarning, stacklevel=4)
         self.wfr_iterations.append(iteration)
 
@@ -172,39 +178,51 @@ class Engine:
 
     # -- devices -------------------------------------------------------------------------
     def _update_devices(self, frm, to):
-        """Generators send the events of steps [frm, to) into their targets' ring buffers."""
+        """Generators send the events of lags [frm, to) into their targets' ring buffers: in node-id
+        order, each lag by lag, as NEST updates them (docs/nest_vp_structure.md, section 3.2)."""
         grid, routing = self.settings.grid, self.routing
+        parts = []
         for node_id, connections in sorted(routing.generator_connections.items()):
             device = self.network.devices[node_id]
             if device.role == "stepwise":
                 index, stamps, factor, multiplicity = device.emit(self.clock, frm, to, grid, self.rng,
                                                                   len(connections))
-                self._route_events(connections[index], stamps, factor, multiplicity,
-                                   current=device.event == "current")
-        stamps, connection, factor, multiplicity = self._spike_schedule()
-        first, last = np.searchsorted(stamps, [self.clock + frm, self.clock + to], side="right")
-        if last > first:
-            self._route_events(connection[first:last], stamps[first:last], factor[first:last],
-                               multiplicity[first:last])
+                parts.append((node_id, device.event == "current", connections[index], stamps, factor, multiplicity))
+        device, connection, stamps, factor, multiplicity = self._scheduled_events(frm, to)
+        if len(device):
+            parts.append((device, False, connection, stamps, factor, multiplicity))
+        for current in (False, True):
+            mine = [p for p in parts if p[1] == current]
+            if mine:
+                ids = np.concatenate([np.broadcast_to(p[0], (len(p[2]),)) for p in mine])
+                order = np.argsort(ids, kind="stable")  # device by device; each keeps its own order
+                self._route_events(*(np.concatenate([p[k] for p in mine])[order] for k in (2, 3, 4, 5)),
+                                   current=current)
 
-    def _spike_schedule(self):
-        """All events of the scheduled generators (stamp, connection, factor, multiplicity), by stamp.
-
-        Rebuilt when the routing or any device's status changed."""
+    def _scheduled_events(self, frm, to):
+        """The events of the scheduled generators in lags [frm, to) of this slice: (device, connection,
+        stamp, factor, multiplicity), by device, then in each device's order (time, connection)."""
         key = (id(self.routing), Device.changes)
         if key != self._schedule_key:
             grid, routing = self.settings.grid, self.routing
-            parts = [(connections, self.network.devices[node_id].all_events(grid, len(connections)))
-                     for node_id, connections in sorted(routing.generator_connections.items())
-                     if self.network.devices[node_id].role == "scheduled"]
-            connection = np.concatenate([c[p[0]] for c, p in parts] or [np.zeros(0, np.int64)])
-            stamps = np.concatenate([p[1] for _, p in parts] or [np.zeros(0, np.int64)])
-            factor = np.concatenate([p[2] for _, p in parts] or [np.zeros(0)])
-            multiplicity = np.concatenate([p[3] for _, p in parts] or [np.zeros(0, np.int64)])
-            order = np.argsort(stamps, kind="stable")
-            self._schedule = (stamps[order], connection[order], factor[order], multiplicity[order])
+            parts = []
+            for node_id, connections in sorted(routing.generator_connections.items()):
+                if self.network.devices[node_id].role == "scheduled":
+                    c, stamps, factor, multiplicity = self.network.devices[node_id].all_events(grid, len(connections))
+                    parts.append((np.full(len(c), node_id), connections[c], stamps, factor, multiplicity))
+            columns = [np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, dtype)
+                       for k, dtype in enumerate((np.int64, np.int64, np.int64, np.float64, np.int64))]
+            D = self.delays.frozen[0]
+            slice_of = (columns[2] - 1) // D
+            order = np.lexsort((columns[0], slice_of))  # by slice, then device (stable: its own order)
+            self._schedule = (slice_of[order], *(c[order] for c in columns))
             self._schedule_key = key
-        return self._schedule
+        slice_of, device, connection, stamps, factor, multiplicity = self._schedule
+        D = self.delays.frozen[0]
+        first, last = np.searchsorted(slice_of, [self.clock // D, self.clock // D + 1])
+        lags = stamps[first:last] - 1 - self.clock
+        keep = np.arange(first, last)[(lags >= frm) & (lags < to)]
+        return device[keep], connection[keep], stamps[keep], factor[keep], multiplicity[keep]
 
     def _route_events(self, c, stamps, factor, multiplicity, current=False):
         """Events over connections ``c`` into their targets: neurons' ring buffers, spike recorders."""
@@ -237,11 +255,12 @@ class Engine:
                                           block.buffers["SPIKE_CNT"])
 
     def _after_update(self, frm, to):
-        """Spikes to recorders and ring buffers; samples to samplers."""
+        """Spikes of lags [frm, to) to spike recorders (now) and kept for their targets (delivered when
+        the slice is complete); samples to samplers."""
         grid, routing = self.settings.grid, self.routing
         senders, stamps = [], []
         for block in routing.blocks:
-            rows, lags = np.nonzero(block.buffers["SPIKED"][:, :to])  # node by node, in time order: NEST's order
+            rows, lags = np.nonzero(block.buffers["SPIKED"][:, :to])  # node by node, in time order
             if len(rows):
                 stamp = self.clock + lags + 1
                 block.t_spike[rows] = grid.ms(stamp)
@@ -249,24 +268,37 @@ class Engine:
                 stamps.append(stamp)
         if senders:
             senders, stamps = np.concatenate(senders), np.concatenate(stamps)
-            order = np.argsort(senders, kind="stable")
+            order = np.argsort(senders, kind="stable")  # each thread updates its nodes in id order
             senders, stamps = senders[order], stamps[order]
             for node_id, mask in routing.spike_recorder_sources.items():
                 sel = mask[senders]
                 if sel.any():
                     self.network.devices[node_id].record(senders[sel], stamps[sel], grid)
-            for route in routing.spike_routes:
-                starts, ends = route.indptr[senders], route.indptr[senders + 1]
-                counts = ends - starts
-                if counts.sum() == 0:
-                    continue
-                idx = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)])
-                slots = (np.repeat(stamps, counts) + route.delays[idx] - 1) % self.ring
-                route.block.kernel.add_to_rings(route.rows[idx], route.ports[idx], slots, route.values[idx],
-                                                route.block.buffers["SPIKE_BUF"], route.block.buffers["SPIKE_CNT"])
+            self._slice_spikes.append((senders, stamps))
         for node_id in routing.sampler_targets:
             self.network.devices[node_id].sample(self.clock, frm, to, grid)
 
+    def _deliver_spikes(self):
+        """The spikes of the complete slice into their targets' ring buffers, in NEST's order: by
+        sending thread, then as each thread emitted them (piece of the slice, node id, lag), each
+        over its connections by synapse model and position in the connector
+        (docs/nest_vp_structure.md, section 3.1)."""
+        if not self._slice_spikes:
+            return
+        senders = np.concatenate([p[0] for p in self._slice_spikes])
+        stamps = np.concatenate([p[1] for p in self._slice_spikes])
+        self._slice_spikes = []
+        order = np.argsort(senders % self.settings.total_num_virtual_procs, kind="stable")
+        senders, stamps = senders[order], stamps[order]
+        for route in self.routing.spike_routes:
+            starts, ends = route.indptr[senders], route.indptr[senders + 1]
+            counts = ends - starts
+            if counts.sum() == 0:
+                continue
+            idx = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)])
+            slots = (np.repeat(stamps, counts) + route.delays[idx] - 1) % self.ring
+            route.block.kernel.add_to_rings(route.rows[idx], route.ports[idx], slots, route.values[idx],
+                                            route.block.buffers["SPIKE_BUF"], route.block.buffers["SPIKE_CNT"])
 
 class _Progress:
     """print_time = True: simulated time, elapsed and remaining wall time.

@@ -163,7 +163,7 @@ class Kernel:
             if block is None:
                 status = where.status()
                 if hasattr(where, "events"):
-                    status["events"] = where.events(grid)
+                    status["events"] = where.events(grid, self.settings.total_num_virtual_procs)
             else:
                 status = block.get_status(where, self.network.neuron_models[model])
             status.update(self._node_extras(int(node_id), device=block is None))
@@ -257,18 +257,38 @@ class Kernel:
         self.connector.set_status(index, params)
 
     def connection_indices(self, source=None, target=None, synapse_model=None) -> np.ndarray:
-        """Indices of the selected connections in NEST's order: by synapse model id, then source;
-        connections of one source keep their creation order (NEST's may differ there)."""
-        src, tgt, weight, delay, syn_id = self.network.connections.arrays()
+        """Indices of the selected connections in NEST's order (docs/nest_vp_structure.md 5.1): by
+        synapse model id, then thread (NEST's thread order varies from call to call; nestgap's is
+        0, 1, ...); in a thread, the connector (between neurons, by position), then the connections
+        to devices (by source) and from devices (by device), each source's in creation order; with
+        ``target``, the connections from devices before those to devices, by target."""
+        net = self.network
+        if net.connectors is None or net.connections_changed:
+            net.update_connection_infrastructure()
+        src, tgt, weight, delay, syn_id = net.connections.arrays()
+        n_vp = net.connectors.n_vp
+        lcid = net.connectors.lcid
         keep = np.ones(len(src), bool)
         if source is not None:
             keep &= np.isin(src, np.asarray(source, np.int64))
         if target is not None:
             keep &= np.isin(tgt, np.asarray(target, np.int64))
         if synapse_model is not None:
-            keep &= syn_id == self.network.synapse_model(synapse_model).syn_id
-        index = np.nonzero(keep)[0]
-        return index[np.lexsort((index, src[index], syn_id[index]))]
+            keep &= syn_id == net.synapse_model(synapse_model).syn_id
+        index = np.flatnonzero(keep)
+        s, t, c = src[index], tgt[index], lcid[index]
+        neuron = net.neuron_mask()
+        to_device = ~neuron[t]
+        thread = np.where(to_device, s, t) % n_vp
+        part = np.where(c >= 0, 0, np.where(to_device, 1, 2))
+        if target is not None:  # per target: from devices, then to devices
+            part = np.where(part == 0, 0, 3 - part)
+            by = np.where(part == 0, c, t)
+        else:
+            by = np.where(part == 0, c, s)
+        if source is not None and target is None:
+            part = np.minimum(part, 1)  # per source: to and from devices together
+        return index[np.lexsort((index, by, part, thread, syn_id[index]))]
 
     def connection_column(self, index, key) -> list:
         """One parameter of the connections ``index``, as NEST reports it."""
@@ -289,18 +309,33 @@ class Kernel:
             return [names[int(v)] for v in syn_id[index]]
         if key == "synapse_id":
             return syn_id[index].tolist()
-        if key == "port":  # the position among the connections of its synapse model
-            order = self.connection_indices()
-            ids = syn_id[order]
-            first = {int(v): int(np.searchsorted(ids, v)) for v in np.unique(ids)}
-            position = np.empty(len(source), np.int64)
-            position[order] = np.arange(len(order)) - np.array([first[int(v)] for v in ids], np.int64)
-            return position[index].tolist()
-        if key in ("receptor", "target_thread"):
+        if key in ("port", "target_thread"):
+            return self._connection_places(index)[key == "port"].tolist()
+        if key == "receptor":
             return [0] * len(index)
         if key == "sizeof":  # bytes of a static_synapse or gap_junction connection in NEST
             return [32] * len(index)
         raise KeyError(key)
+
+    def _connection_places(self, index):
+        """(thread, port) of the connections ``index``: a connection between neurons is in the
+        connector of its target's thread, at its position there; one to a device on its source's
+        thread, one from a device on its target's thread, each numbered among the connections of
+        that source on that thread, in creation order (docs/nest_vp_structure.md 2.3, 2.4)."""
+        net = self.network
+        self.connection_indices()  # places new connections into their connectors, as NEST
+        source, target, _, _, syn_id = net.connections.arrays()
+        lcid = net.connectors.lcid
+        n_vp = net.connectors.n_vp
+        to_device = ~net.neuron_mask()[target]
+        thread = np.where(to_device, source, target) % n_vp
+        port = lcid.copy()
+        others = np.flatnonzero(lcid < 0)
+        key = (source[others] * n_vp + thread[others]) * (int(syn_id.max(initial=0)) + 1) + syn_id[others]
+        order = np.argsort(key, kind="stable")
+        first = np.searchsorted(key[order], key[order])
+        port[others[order]] = np.arange(len(order)) - first
+        return thread[index], port[index]
 
     # -- simulation ---------------------------------------------------------------------------
     def simulate(self, t_ms: float):

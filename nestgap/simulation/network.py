@@ -12,6 +12,7 @@ import numpy as np
 
 from ..exceptions import (IllegalConnection, NewModelNameExists, UnknownModelName, UnknownNode,
                           UnknownSynapseType, bad_delay)
+from .connectors import Connectors
 from .devices import GENERATORS
 from .neurons import NeuronBlock, NeuronModel
 from .recorders import RECORDERS
@@ -37,6 +38,9 @@ class Network:
         self._range_starts = []              # first id of each Create call
         self._ranges = []                    # (first id, n, model name, block or None)
         self.connections = ConnectionTable()
+        self.connectors = None               # NEST's connectors, made by the first rebuild
+        self.nodes_changed = False           # NEST's flags: the connection infrastructure must be rebuilt
+        self.connections_changed = False
         self.structure_version = 0           # incremented whenever nodes are created
         self._node_masks = (-1, None, None)  # (structure_version, neuron by id, gap junctions by id)
         self.defaults_modified = False       # SetDefaults or CopyModel was used (fixes the time grid)
@@ -129,7 +133,16 @@ class Network:
         self._range_starts.append(first)
         self._ranges.append((first, n, model_name, block))
         self.structure_version += 1
+        self.nodes_changed = True
         return ids
+
+    def update_connection_infrastructure(self):
+        """What NEST does before a run and for GetConnections after changes: place new
+        connections into their connectors and sort the connectors (:mod:`.connectors`)."""
+        if self.connectors is None:
+            self.connectors = Connectors(self.settings.total_num_virtual_procs)
+        self.connectors.rebuild(self.connections, self.neuron_mask())
+        self.nodes_changed = self.connections_changed = False
 
     def locate(self, node_id):
         """(model name, block, row) for a neuron, (model name, None, device) for a device."""

@@ -33,9 +33,13 @@ class SpikeRecorder(Device):
             self._senders.append(senders[keep])
             self._stamps.append(stamps[keep])
 
-    def events(self, grid) -> dict:
+    def events(self, grid, n_vp=1) -> dict:
+        """The spikes recorded, as NEST returns them: the records of thread 0 (the senders on VP 0),
+        then thread 1, ...; each thread's in the order they arrived (docs/nest_vp_structure.md 5.2)."""
         senders = np.concatenate(self._senders) if self._senders else np.zeros(0, np.int64)
         stamps = np.concatenate(self._stamps) if self._stamps else np.zeros(0, np.int64)
+        order = np.argsort(senders % n_vp, kind="stable")
+        senders, stamps = senders[order], stamps[order]
         if self.params["time_in_steps"]:
             return {"senders": senders, "times": stamps, "offsets": np.zeros(len(stamps))}
         return {"senders": senders, "times": grid.ms(stamps)}
@@ -88,9 +92,9 @@ class Multimeter(Device):
         blocks' record buffers (rows REC_ROW, filled by the update)."""
         if not self._reads:
             return
-        senders, stamps, values = [], [], []
+        senders, stamps, values, positions = [], [], [], []
         lags_from = {}
-        for node_id, block, row, columns in self._reads:
+        for position, (node_id, block, row, columns) in enumerate(self._reads):
             first = self._first_run[node_id]
             if first not in lags_from:
                 lags_from[first] = self.sample_lags(origin, frm, to, grid, first)
@@ -99,7 +103,29 @@ class Multimeter(Device):
             senders.append(np.full(len(lags), node_id))
             stamps.append(origin + lags + 1)
             values.append(recorded[lags][:, columns])
-        self.collect(origin, np.concatenate(senders), np.concatenate(stamps), np.concatenate(values), grid)
+            positions.append(np.full(len(lags), position))
+        self.collect(origin, *(np.concatenate(a) for a in (senders, stamps, values, positions)), grid)
+
+    def collect(self, origin, senders, stamps, values, positions, grid):
+        """Samples of the slice starting at step ``origin`` (``positions``: of the neurons in the
+        connection order); a new slice releases the previous one."""
+        if self._pending is not None and self._pending[0] != origin:
+            self._release(grid)
+        if self._pending is None:
+            self._pending = (origin, [])
+        self._pending[1].append((senders, stamps, values, positions))
+
+    def _release(self, grid):
+        """The slice's samples become visible: neuron by neuron in connection order, each with all
+        its samples of the slice (also of a slice simulated in two pieces), as NEST's reply."""
+        t_min, t_max = self.window(grid)
+        senders, stamps, values, positions = (np.concatenate([c[k] for c in self._pending[1]]) for k in range(4))
+        order = np.argsort(positions, kind="stable")
+        senders, stamps, values = senders[order], stamps[order], values[order]
+        keep = (stamps > t_min) & (stamps <= t_max)
+        if keep.any():
+            self._chunks.append((senders[keep], stamps[keep], values[keep]))
+        self._pending = None
 
     def _convert(self, key, value):
         if key == "record_from":
@@ -130,28 +156,16 @@ class Multimeter(Device):
             keep &= stamps - 1 > first_run
         return lags[keep]
 
-    def collect(self, origin, senders, stamps, values, grid):
-        """Samples of the slice starting at step ``origin``; a new slice releases the previous one."""
-        if self._pending is not None and self._pending[0] != origin:
-            self._release(grid)
-        if self._pending is None:
-            self._pending = (origin, [])
-        self._pending[1].append((senders, stamps, values))
-
-    def _release(self, grid):
-        t_min, t_max = self.window(grid)
-        for senders, stamps, values in self._pending[1]:
-            keep = (stamps > t_min) & (stamps <= t_max)
-            if keep.any():
-                self._chunks.append((senders[keep], stamps[keep], values[keep]))
-        self._pending = None
-
-    def events(self, grid) -> dict:
+    def events(self, grid, n_vp=1) -> dict:
+        """The samples, as NEST returns them: thread by thread (the neurons on VP 0 first); each
+        thread's slice by slice, neuron by neuron in connection order (docs/nest_vp_structure.md 5.3)."""
         names = list(self.params["record_from"])
         if self._chunks:
             senders = np.concatenate([c[0] for c in self._chunks])
             stamps = np.concatenate([c[1] for c in self._chunks])
             values = np.concatenate([c[2] for c in self._chunks])
+            order = np.argsort(senders % n_vp, kind="stable")
+            senders, stamps, values = senders[order], stamps[order], values[order]
         else:
             senders, stamps = np.zeros(0, np.int64), np.zeros(0, np.int64)
             values = np.zeros((0, len(names)))

@@ -5,7 +5,7 @@ A :class:`Routing` is a frozen view of the connection table, made by
 neurons (one CSR table per target block, indexed by source id), the outgoing
 connections of every generator, which neurons each spike_recorder hears,
 which neurons each sampler reads, and the gap-junction coefficients each
-neuron sums, in NEST's order (docs/waveform_relaxation.md).
+neuron sums, in NEST's orders (docs/nest_vp_structure.md, sections 3 and 4).
 """
 
 from dataclasses import dataclass
@@ -56,6 +56,9 @@ class Routing:
 def build_routing(network) -> Routing:
     """The routing tables of ``network`` as it is now."""
     source, target, weight, delay, syn_id = network.connections.arrays()
+    connectors = network.connectors
+    lcid = connectors.lcid if connectors is not None and len(connectors.lcid) == len(source) else \
+        np.full(len(source), -1, np.int64)
     gap_ids = [m.syn_id for m in network.synapse_models.values() if m.kind == "gap"]
     is_gap = np.isin(syn_id, gap_ids)
     static = ~is_gap
@@ -75,7 +78,8 @@ def build_routing(network) -> Routing:
 
     spike_routes = []
     for b, block in enumerate(blocks):
-        sel = static & from_neuron & (block_of[target] == b)
+        sel = np.flatnonzero(static & from_neuron & (block_of[target] == b))
+        sel = sel[np.lexsort((lcid[sel], syn_id[sel], source[sel]))]  # per source as NEST delivers a spike
         spike_routes.append(_spike_route(block, source[sel], row_of[target[sel]], weight[sel], delay[sel], n_ids))
 
     generators = sorted(roles.get("stepwise", []) + roles.get("scheduled", []))
@@ -106,8 +110,8 @@ def build_routing(network) -> Routing:
     gap_routes = []
     for block in gap_blocks:
         sel = np.flatnonzero(is_gap & (block_of[target] == blocks.index(block)))
-        # NEST sums per target by synapse model, then source id, then creation order
-        sel = sel[np.lexsort((source[sel], syn_id[sel]))]
+        # NEST sums per target by synapse model, then position in the connector (sorted by source)
+        sel = sel[np.lexsort((lcid[sel], syn_id[sel]))]
         indptr, by_row = _group_by_row(row_of[target[sel]], len(block))
         sel = sel[by_row]
         gap_routes.append(GapRoute(block, indptr, stacked_row[source[sel]], weight[sel]))
@@ -136,11 +140,11 @@ def spike_ports(kernel, weights):
 
 
 def _spike_route(block, sources, rows, weights, delays, n_ids) -> SpikeRoute:
+    """The route of connections given grouped by source (in delivery order within a source)."""
     ports, values = spike_ports(block.kernel, weights)
-    order = np.argsort(sources, kind="stable")
     indptr = np.zeros(n_ids + 1, np.int64)
     np.cumsum(np.bincount(sources, minlength=n_ids), out=indptr[1:])
-    return SpikeRoute(block, indptr, rows[order], ports[order], values[order], delays[order])
+    return SpikeRoute(block, indptr, rows, ports, values, delays)
 
 
 def _group_by_row(rows, n_rows):

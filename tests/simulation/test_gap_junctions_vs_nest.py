@@ -106,6 +106,19 @@ def test_gap_network_30_neurons_bitwise(variant, inputs, nest, ng):
     assert len(theirs["spike_times"]) > 10
 
 
+@pytest.mark.parametrize("vps", [1, 2, 3, 4, 8])
+@pytest.mark.parametrize("variant", ["wfr_order3", "no_wfr"])
+def test_gap_network_with_random_weights_at_every_vp_count(vps, variant, inputs, nest, ng):
+    """Every gap pair and inhibitory synapse with its own weight: the sums each neuron forms (gap
+    coefficients, simultaneous spikes) depend on their order, which in NEST depends on the VP
+    count (docs/nest_vp_structure.md). nestgap must follow it at every count."""
+    settings = {**NETWORK_VARIANTS[variant], "T": 40.0, "vps": vps, "random_weights": True}
+    theirs = gap_network(nest, inputs, **settings)
+    ours = gap_network(ng, inputs, **settings)
+    _compare(ours, theirs)
+    assert len(theirs["spike_times"]) > 5
+
+
 def test_gap_network_independent_of_virtual_processes(inputs, ng):
     one = gap_network(ng, inputs, T=40.0, vps=1)
     four = gap_network(ng, inputs, T=40.0, vps=4)
