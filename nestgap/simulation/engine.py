@@ -75,7 +75,10 @@ class Engine:
             self.routing = build_routing(net)
             self._routing_key = key
         routing = self.routing
-        self.threads = max(1, min(s.total_num_virtual_procs, os.cpu_count() or 1))
+        # OS threads: one per virtual process, at most one per core (or $NESTGAP_NUM_THREADS); the
+        # results depend on the virtual processes only
+        cap = int(os.environ.get("NESTGAP_NUM_THREADS") or os.cpu_count() or 1)
+        self.threads = max(1, min(s.total_num_virtual_procs, os.cpu_count() or 1, cap))
         if any(block.kernel.COMPILED == "python" for block in routing.blocks):
             self.threads = 1  # plain Python code holds the GIL
         recorded = {id(block): set() for block in routing.blocks}

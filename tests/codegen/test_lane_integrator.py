@@ -88,16 +88,18 @@ def test_vectorised_rhs_equals_reference_also_in_exp_special_cases(kernel, order
                                  f"f(V_m={y[0]!r}), order {order}")
 
 
-def test_results_do_not_depend_on_how_neurons_are_grouped_into_lanes():
-    """50 gap-coupled neurons: 1 thread makes 4 tasks of 12-13 neurons, 2 threads 7 tasks of 7-8,
-    so neurons share lanes with different neighbours and are refilled at other times."""
+def test_results_do_not_depend_on_how_neurons_are_grouped_into_lanes(monkeypatch):
+    """50 gap-coupled neurons on 2 virtual processes: 1 OS thread makes 4 tasks of 12-13 neurons,
+    2 threads 7 tasks of 7-8, so neurons share lanes with different neighbours and are refilled at
+    other times."""
     import nestgap as nest
     from nestgap.scenarios import gallery
 
     inputs = gallery.deterministic_inputs(n_neuron=50, simtime=40.0)
     runs = []
     for threads in (1, 2):
-        network = gallery.build(nest, inputs=inputs, gap_weight=2.0, threads=threads)
+        monkeypatch.setenv("NESTGAP_NUM_THREADS", str(threads))
+        network = gallery.build(nest, inputs=inputs, gap_weight=2.0, threads=2)
         nest.Simulate(40.0)
         sr = network.spike_recorder
         runs.append((np.asarray(sr.events["times"]), np.asarray(sr.events["senders"]), np.asarray(network.neurons.V_m)))
