@@ -3,8 +3,9 @@
 A generator is updated once per slice for the steps [origin + frm, origin + to)
 and returns the events it sends in those steps, as arrays: for every event
 the index of its outgoing connection, the stamp (step + 1), the factor the
-connection weight is multiplied with (multiplicity, spike weight or current
-amplitude) and the multiplicity (the number of spikes a recorder registers).
+connection weight is multiplied with (spike weight, or current amplitude) and
+the multiplicity (a target adds (weight * factor) * multiplicity, as NEST; a
+recorder registers that many spikes).
 The kernel routes them to the targets' ring buffers, where an event with stamp
 s over a connection of delay d lands in slot s + d - 1.
 """
@@ -115,7 +116,7 @@ class PoissonGenerator(Device):
         counts = rng.poisson(lam, size=(len(steps), n_connections))  # step-major, per target
         step_index, connection = np.nonzero(counts)
         n = counts[step_index, connection]
-        return connection, steps[step_index] + 1, n.astype(np.float64), n
+        return connection, steps[step_index] + 1, np.ones(len(n)), n
 
 
 class SpikeGenerator(Device):
@@ -166,9 +167,7 @@ class SpikeGenerator(Device):
         multiplicity = np.ones(len(stamps), np.int64)
         if len(p["spike_multiplicities"]):
             multiplicity = p["spike_multiplicities"].astype(np.int64)
-        factor = multiplicity.astype(np.float64)
-        if len(p["spike_weights"]):
-            factor = p["spike_weights"] * factor
+        factor = p["spike_weights"] if len(p["spike_weights"]) else np.ones(len(stamps))
         return stamps, factor, multiplicity
 
 

@@ -240,7 +240,7 @@ class Engine:
                 self.network.devices[int(recorder_id)].record(np.repeat(r.source[c[mine]], count),
                                                               np.repeat(stamps[mine], count), self.settings.grid)
             keep = ~to_recorder
-            c, stamps, factor = c[keep], stamps[keep], factor[keep]
+            c, stamps, factor, multiplicity = c[keep], stamps[keep], factor[keep], multiplicity[keep]
         slots = (stamps + r.delay[c] - 1) % self.ring
         target_block = r.block_of[r.target[c]]
         for b in np.unique(target_block):
@@ -252,8 +252,8 @@ class Engine:
                 block.kernel.add_to_rings(rows, np.zeros(len(rows), np.int64), slots[mine],
                                           factor[mine] * r.weight[c[mine]], block.buffers["CUR_BUF"], _NO_COUNTS)
             else:
-                # NEST's event weight: connection weight times multiplicity (or spike weight)
-                ports, values = spike_ports(block.kernel, r.weight[c[mine]] * factor[mine])
+                # NEST's event: the connection weight times the spike weight, times the multiplicity
+                ports, values = spike_ports(block.kernel, (r.weight[c[mine]] * factor[mine]) * multiplicity[mine])
                 block.kernel.add_to_rings(rows, ports, slots[mine], values, block.buffers["SPIKE_BUF"],
                                           block.buffers["SPIKE_CNT"])
 

@@ -158,6 +158,10 @@ SG_CASES = {
     "weights_and_multiplicities": {"params": {"spike_times": [1.0, 2.0, 8.0],
                                               "spike_weights": [2.0, -1.5, 0.75],
                                               "spike_multiplicities": [2, 3, 1]}},
+    # (w * spike weight) * multiplicity, in NEST's order: not the same double as w * (spike weight * m)
+    "inexact_weights_and_multiplicities": {"params": {"spike_times": [1.0, 2.0, 8.0],
+                                                      "spike_weights": [0.7, 1.3, 0.1],
+                                                      "spike_multiplicities": [3, 7, 9]}, "weight": 299.7},
     "negative_connection_weight": {"params": {"spike_times": [1.0, 2.0, 2.0]}, "weight": -400.0},
     "start_stop": {"params": {"spike_times": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "start": 2.0, "stop": 5.0}},
     "start_stop_origin": {"params": {"spike_times": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
