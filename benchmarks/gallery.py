@@ -2,7 +2,7 @@
 
 Each run happens in a fresh subprocess (so that peak RSS belongs to one simulator
 and one run) with the same thread count on both sides. The network is the
-deterministic gallery (validation/gallery.py: every random draw made by numpy),
+deterministic gallery (nestgap/scenarios/gallery.py: every random draw made by numpy),
 so both simulators do the same work and their spikes must be identical.
 
     python benchmarks/gallery.py                       # gap weights 0, 0.3, 0.54, 0.7; 501 ms; 2 threads
