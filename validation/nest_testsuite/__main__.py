@@ -3,7 +3,8 @@
 Every test file runs in its own pytest subprocess (runner.py) with a timeout,
 first on the installed NEST, then on nestgap through the shim (``import nest``
 is nestgap). The NEST baseline is kept in the cache per file (by content hash)
-and reused unless ``--fresh-baseline``. Results:
+and reused unless ``--fresh-baseline``. Tests of the MPI folders are out of
+scope: on NEST they are only collected (counted), on nestgap not run. Results:
 ``<cache>/nest_testsuite/results.json`` (every test), and for a run of the
 whole suite a summary in ``validation/results/nest_testsuite_summary.json``
 and ``validation/results/nest_testsuite.md``.
@@ -11,67 +12,29 @@ and ``validation/results/nest_testsuite.md``.
 
 import argparse
 import json
-import subprocess
+import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
 from . import classify, report, runner, sources
+from .store import Store
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 
-_CAPABILITIES = """
-import importlib.util, json, nest
-info = nest.build_info
-caps = {k: bool(v) for k, v in info.items() if k.startswith("have_")}
-caps["have_mpi4py"] = importlib.util.find_spec("mpi4py") is not None and caps["have_mpi"]
-print(json.dumps({"capabilities": caps, "version": info["version"]}))
-"""
-_INVENTORY = """
-import json, nest
-print(json.dumps({"nodes": sorted(nest.node_models), "synapses": sorted(nest.synapse_models),
-                  "rules": sorted(nest.connection_rules)}))
-"""
-
-
-class Store:
-    """A JSON file of per-file records, saved after every file (a long run can be interrupted)."""
-
-    def __init__(self, path: Path, **meta):
-        self.path = path
-        self.data = json.loads(path.read_text()) if path.exists() else {"files": {}}
-        self.data.update(meta)
-        self.lock = threading.Lock()
-
-    def add(self, record):
-        with self.lock:
-            self.data["files"][record["file"]] = record
-            self.save()
-        outcomes = " ".join(f"{k} {v}" for k, v in sorted(_count(record).items()))
-        print(f"  {record['simulator']:7s} {record['file']}: {outcomes} ({record['duration']:.0f} s"
-              f"{', TIMEOUT' if record['timed_out'] else ''})", flush=True)
-
-    def save(self):
-        self.path.write_text(json.dumps(self.data))
-
-
-def _count(record):
+def _progress(record) -> str:
     counts = {}
     for test in record["tests"].values():
         counts[test["outcome"]] = counts.get(test["outcome"], 0) + 1
     if record["collect_errors"]:
         counts["collection error"] = len(record["collect_errors"])
-    return counts
-
-
-def _git_commit() -> str:
-    result = subprocess.run(["git", "-C", str(runner.REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True)
-    return result.stdout.strip()
+    outcomes = " ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    return (f"  {record['simulator']:7s} {record['file']}: {outcomes} ({record['duration']:.0f} s"
+            f"{', TIMEOUT' if record['timed_out'] else ''})")
 
 
 def main(argv=None):
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a killed harness kills its subprocesses
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folder", action="append", help="only this folder of testsuite/pytests (repeatable)")
     parser.add_argument("--match", help="only test files whose path contains this text")
@@ -96,25 +59,27 @@ def main(argv=None):
 
     baseline = Store(work / f"baseline_nest-{sources.NEST_VERSION}.json")
     if "capabilities" not in baseline.data:
-        baseline.data.update(runner.probe("nest", _CAPABILITIES))
+        baseline.data.update(runner.nest_capabilities())
     if not args.nestgap_only:
         stale = [p for p in files if args.fresh_baseline
                  or baseline.data["files"].get(str(p.relative_to(root)), {}).get("sha256") != runner.sha256(p)]
         print(f"NEST: {len(stale)} files to run, {len(files) - len(stale)} from the cache")
+        mpi = [p for p in stale if classify.folder_of(str(p.relative_to(root))) in classify.MPI_FOLDERS]
         runner.run_files(stale, root, "nest", work / "runs" / "nest", args.timeout, args.jobs,
-                         baseline.data["capabilities"], done=baseline.add)
+                         baseline.data["capabilities"], done=lambda r: baseline.add(r["file"], r, _progress(r)),
+                         collect_only=mpi)
     nestgap = Store(work / "nestgap_runs.json")
     if not args.nest_only:
-        nestgap.data.update(commit=_git_commit(), inventory=runner.probe("nestgap", _INVENTORY))
+        nestgap.data.update(commit=runner.git_commit(), inventory=runner.nestgap_inventory())
         to_run = [p for p in files if classify.folder_of(str(p.relative_to(root))) not in classify.MPI_FOLDERS]
         print(f"nestgap ({nestgap.data['commit']}): {len(to_run)} files (MPI folders not run)")
         runner.run_files(to_run, root, "nestgap", work / "runs" / "nestgap", args.timeout, args.jobs,
-                         baseline.data["capabilities"], done=nestgap.add)
+                         baseline.data["capabilities"], done=lambda r: nestgap.add(r["file"], r, _progress(r)))
 
     rels = [str(p.relative_to(root)) for p in files]
     nest_records = {r: baseline.data["files"][r] for r in rels if r in baseline.data["files"]}
     nestgap_records = {} if args.nest_only else {r: nestgap.data["files"][r] for r in rels if r in nestgap.data["files"]}
-    inventory = nestgap.data.get("inventory") or runner.probe("nestgap", _INVENTORY)
+    inventory = nestgap.data.get("inventory") or runner.nestgap_inventory()
     tests = report.verdicts(nest_records, nestgap_records, inventory, sources.stochastic_models(), root)
     results = {"nest_version": sources.NEST_VERSION, "nestgap_commit": nestgap.data.get("commit"),
                "date": time.strftime("%Y-%m-%d %H:%M"), "command": " ".join(sys.argv),

@@ -97,6 +97,12 @@ class Reporter:
         finally:
             self.recorder.sink = set()
 
+    def pytest_collection_finish(self, session):
+        if session.config.option.collectonly:  # MPI tests on NEST: counted, not run
+            for item in session.items:
+                self.write(kind="test", nodeid=item.nodeid, outcome="not run",
+                           markers=sorted({m.name for m in item.iter_markers()}))
+
     def pytest_exception_interact(self, node, call, report):
         if isinstance(node, pytest.Collector):
             self.write(kind="collect_error", nodeid=node.nodeid, exc=describe(call.excinfo, self.root))
