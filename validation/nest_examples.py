@@ -44,8 +44,12 @@ def examples(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in chosen if p.name not in NEST_SKIPS)
 
 
-def run_example(root: Path, rel: str, simulator: str, out_dir: Path, timeout: float) -> dict:
-    """Run one example in a scratch copy of its folder; its status, usage (NEST) and events file."""
+def run_example(root: Path, rel: str, simulator: str, out_dir: Path, timeout: float,
+                stop_inventory: dict | None = None) -> dict:
+    """Run one example in a scratch copy of its folder; its status, usage (NEST) and events file.
+
+    With ``stop_inventory`` (NEST only), the run stops where the example uses what nestgap lacks.
+    """
     out = out_dir / rel.replace("/", "__")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -61,7 +65,7 @@ def run_example(root: Path, rel: str, simulator: str, out_dir: Path, timeout: fl
         else:
             shutil.copytree(script.parent, folder)
         command = [sys.executable, "-m", "validation.nest_testsuite.run_example", str(folder / script.name),
-                   str(out), simulator]
+                   str(out), simulator] + ([json.dumps(stop_inventory)] if stop_inventory else [])
         with open(out / "output.log", "w") as log:
             process = runner.start(command, cwd=folder, env=runner.environment(simulator), stdout=log,
                                    stderr=subprocess.STDOUT)
@@ -75,16 +79,25 @@ def run_example(root: Path, rel: str, simulator: str, out_dir: Path, timeout: fl
     usage_file = out / "usage.jsonl"
     if usage_file.exists():
         record["usage"] = sorted({tuple(json.loads(line)) for line in usage_file.read_text().splitlines()})
-    if record["script"] != "ok":
+    if record["script"] not in ("ok", "stopped"):
         record["log_tail"] = (out / "output.log").read_text(errors="replace")[-2000:]
     return record
 
 
 def in_scope(nest_record: dict, inventory: dict) -> list[str]:
-    """Why an example is out of scope (empty: in scope): NEST fails, or it uses what nestgap lacks."""
-    if nest_record["script"] != "ok":
-        return [f"NEST: {nest_record['script']}"]
-    return classify.scope({"folder": ""}, nest_record, None, inventory)
+    """Why an example is out of scope (empty: in scope): it uses what nestgap lacks, or fails on NEST."""
+    reasons = classify.scope({"folder": ""}, nest_record, None, inventory)
+    if not reasons and nest_record["script"] != "ok":
+        reasons = [f"NEST: {nest_record['script']}"]
+    return reasons
+
+
+def _stale(record: dict | None, sha: str, inventory: dict) -> bool:
+    """A cached NEST run is stale if its example changed, or it stopped at what nestgap now has."""
+    if record is None or record["sha256"] != sha:
+        return True
+    return bool(record.get("stop_reason")) and not in_scope({**record, "usage": [record["stop_reason"]],
+                                                             "script": "ok"}, inventory)
 
 
 def compare_events(nest_file: str, nestgap_file: str) -> dict:
@@ -123,9 +136,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--match", help="only examples whose path contains this text")
     parser.add_argument("--jobs", type=int, default=1)
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per example run (default 300)")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per example run (default 900)")
     parser.add_argument("--fresh-baseline", action="store_true", help="rerun NEST even where the cache has it")
     parser.add_argument("--nest-only", action="store_true", help="run the NEST baseline only")
+    parser.add_argument("--full-nest", action="store_true",
+                        help="run every example on NEST to its end (default: stop at the first model, synapse, "
+                             "rule or feature nestgap lacks)")
     args = parser.parse_args(argv)
 
     root = sources.examples_dir()
@@ -134,13 +150,14 @@ def main(argv=None):
     names = [e for e in examples(root) if not args.match or args.match in e]
     print(f"{len(names)} examples under {root}")
     baseline = Store(work / f"baseline_nest-{sources.NEST_VERSION}.json")
+    inventory = runner.nestgap_inventory()
     stale = [e for e in names if args.fresh_baseline
-             or baseline.data["files"].get(e, {}).get("sha256") != runner.sha256(root / e)]
+             or _stale(baseline.data["files"].get(e), runner.sha256(root / e), inventory)]
     print(f"NEST: {len(stale)} examples to run, {len(names) - len(stale)} from the cache")
-    _run_all(root, stale, "nest", work / "runs" / "nest", args, baseline)
+    _run_all(root, stale, "nest", work / "runs" / "nest", args, baseline,
+             stop_inventory=None if args.full_nest else inventory)
     if args.nest_only:
         return
-    inventory = runner.nestgap_inventory()
     scope = {e: in_scope(baseline.data["files"][e], inventory) for e in names}
     chosen = [e for e in names if not scope[e]]
     print(f"nestgap: {len(chosen)} examples in scope: {', '.join(chosen)}")
@@ -172,9 +189,9 @@ def main(argv=None):
     print(f"\nresults: {work / 'results.json'}")
 
 
-def _run_all(root, names, simulator, out_dir, args, store):
+def _run_all(root, names, simulator, out_dir, args, store, stop_inventory=None):
     def one(name):
-        record = run_example(root, name, simulator, out_dir, args.timeout)
+        record = run_example(root, name, simulator, out_dir, args.timeout, stop_inventory)
         error = f": {record['error'][:100]}" if record.get("error") else ""
         store.add(name, record, f"  {simulator:7s} {name}: {record['script']}{error} ({record['wall_s']:.0f} s)")
 

@@ -1,17 +1,19 @@
 """Runs one NEST example unchanged in this process, then saves what every recorder recorded.
 
-``python -m validation.nest_testsuite.run_example SCRIPT OUT_DIR SIMULATOR``, started by
+``python -m validation.nest_testsuite.run_example SCRIPT OUT_DIR SIMULATOR [INVENTORY]``, started by
 validation/nest_examples.py with ``nest`` being NEST or nestgap (the shim). The
 harness, not the script, sets matplotlib's Agg backend and makes ``plt.show`` a
 no-op. On NEST the models, synapses and rules the script uses are appended to
 ``OUT_DIR/usage.jsonl`` as they are used (usage.py), so that a killed run
-still tells them. After the script, the events of every spike_recorder,
+still tells them; given nestgap's INVENTORY (JSON), the run stops at the first
+thing nestgap lacks (status ``stopped``). After the script, the events of every spike_recorder,
 multimeter and voltmeter (found among all nodes by their model) go to
 ``OUT_DIR/events.npz`` as ``<node id>:<model>:<field>``; ``OUT_DIR/status.json``
 says whether script and capture finished, and how long the script took.
 """
 
 import json
+import os
 import runpy
 import sys
 import time
@@ -22,17 +24,27 @@ RECORDERS = ("spike_recorder", "multimeter", "voltmeter")
 
 
 class _AppendingSet(set):
-    """A set that appends each new element to a JSON-lines file."""
+    """A set that appends each new element to a JSON-lines file; with an inventory, the first element
+    nestgap lacks (a model, synapse, rule or feature) ends the process: the example is out of scope,
+    and running NEST on to its end would only cost time."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, inventory: dict | None):
         super().__init__()
         self.path = path
+        self.have = None if inventory is None else {
+            "node": inventory["nodes"], "synapse": inventory["synapses"], "rule": inventory["rules"]}
 
     def add(self, item):
-        if item not in self:
-            super().add(item)
-            with open(self.path, "a") as out:
-                out.write(json.dumps(item) + "\n")
+        if item in self:
+            return
+        super().add(item)
+        with open(self.path, "a") as out:
+            out.write(json.dumps(item) + "\n")
+        kind, name = item
+        if self.have is not None and (kind == "feature" or (kind in self.have and name not in self.have[kind])):
+            status = {"simulator": "nest", "script": "stopped", "stop_reason": list(item)}
+            (self.path.parent / "status.json").write_text(json.dumps(status))
+            os._exit(0)
 
 
 def capture(nest) -> dict:
@@ -53,7 +65,7 @@ def capture(nest) -> dict:
     return arrays
 
 
-def main(script: str, out_dir: str, simulator: str):
+def main(script: str, out_dir: str, simulator: str, inventory: str | None = None):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -67,7 +79,7 @@ def main(script: str, out_dir: str, simulator: str):
         from .usage import UsageRecorder
 
         recorder = UsageRecorder(nest)
-        recorder.sink = _AppendingSet(out / "usage.jsonl")
+        recorder.sink = _AppendingSet(out / "usage.jsonl", json.loads(inventory) if inventory else None)
         recorder.install()
     status = {"simulator": simulator, "nest_name": nest.__name__}
     sys.path.insert(0, str(Path(script).parent))
@@ -96,4 +108,4 @@ def main(script: str, out_dir: str, simulator: str):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:])

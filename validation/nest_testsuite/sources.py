@@ -21,6 +21,7 @@ EXTRACTED = ("testsuite/pytests", "pynest/examples")
 #: Calls through which a NEST model draws random numbers (NEST's nestkernel/kernel_manager.h,
 #: ``get_vp_specific_rng``, ``get_vp_synced_rng``, ``get_rank_synced_rng``).
 _RNG_CALL = re.compile(rb"get_(vp_specific|vp_synced|rank_synced)_rng")
+_INCLUDE = re.compile(rb'#include "(\w+\.h)"')
 
 
 def work_dir() -> Path:
@@ -63,12 +64,16 @@ def examples_dir() -> Path:
 
 
 def stochastic_models() -> list[str]:
-    """NEST models whose C++ sources draw random numbers (``models/<name>.{h,cpp}`` in the sdist)."""
-    names = set()
+    """NEST models whose C++ sources may draw random numbers: ``models/<name>.{h,cpp}`` in the sdist
+    calls one of NEST's random generators, or includes a header of its folder that does (the
+    templates: ginzburg_neuron.h includes binary_neuron.h)."""
+    sources = {}
     with tarfile.open(sdist()) as archive:
         for member in archive.getmembers():
             path = Path(member.name)
             if path.parent == Path(SDIST_TOP, "models") and path.suffix in (".h", ".cpp") and member.isfile():
-                if _RNG_CALL.search(archive.extractfile(member).read()):
-                    names.add(path.stem)
-    return sorted(names)
+                sources[path.stem] = sources.get(path.stem, b"") + archive.extractfile(member).read()
+    drawing = {name for name, text in sources.items() if _RNG_CALL.search(text)}
+    including = {name for name, text in sources.items()
+                 if set(_INCLUDE.findall(text)) & {f"{d}.h".encode() for d in drawing}}
+    return sorted(drawing | including)
