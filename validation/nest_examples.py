@@ -92,9 +92,10 @@ def in_scope(nest_record: dict, inventory: dict) -> list[str]:
     return reasons
 
 
-def _stale(record: dict | None, sha: str, inventory: dict) -> bool:
-    """A cached NEST run is stale if its example changed, or it stopped at what nestgap now has."""
-    if record is None or record["sha256"] != sha:
+def _stale(record: dict | None, sha: str, inventory: dict, timeout: float) -> bool:
+    """A cached NEST run is stale if its example changed, it timed out with a shorter timeout than
+    now given, or it stopped at what nestgap now has."""
+    if record is None or record["sha256"] != sha or (record["script"] == "timeout" and record["timeout"] < timeout):
         return True
     return bool(record.get("stop_reason")) and not in_scope({**record, "usage": [record["stop_reason"]],
                                                              "script": "ok"}, inventory)
@@ -152,7 +153,7 @@ def main(argv=None):
     baseline = Store(work / f"baseline_nest-{sources.NEST_VERSION}.json")
     inventory = runner.nestgap_inventory()
     stale = [e for e in names if args.fresh_baseline
-             or _stale(baseline.data["files"].get(e), runner.sha256(root / e), inventory)]
+             or _stale(baseline.data["files"].get(e), runner.sha256(root / e), inventory, args.timeout)]
     print(f"NEST: {len(stale)} examples to run, {len(names) - len(stale)} from the cache")
     _run_all(root, stale, "nest", work / "runs" / "nest", args, baseline,
              stop_inventory=None if args.full_nest else inventory)
