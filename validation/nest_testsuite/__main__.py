@@ -41,16 +41,14 @@ def main(argv=None):
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--nest-only", action="store_true", help="run the NEST baseline only")
     which.add_argument("--nestgap-only", action="store_true", help="run nestgap only (NEST from the cache)")
-    which.add_argument("--table", action="store_true", help="print the tables of the last results; run nothing")
+    which.add_argument("--table", action="store_true",
+                       help="run nothing: classify the stored runs again, write the results, print the tables")
     parser.add_argument("--fresh-baseline", action="store_true", help="rerun NEST even where the cache has it")
     parser.add_argument("--jobs", type=int, default=1, help="test files run at once (default 1)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per test file (default 300)")
     args = parser.parse_args(argv)
 
     work = sources.work_dir()
-    if args.table:
-        print_tables(json.loads((work / "results.json").read_text()))
-        return
     root = sources.testsuite_dir()
     files = sorted(p for p in root.rglob("test_*.py")
                    if (not args.folder or classify.folder_of(str(p.relative_to(root))) in args.folder)
@@ -60,7 +58,7 @@ def main(argv=None):
     baseline = Store(work / f"baseline_nest-{sources.NEST_VERSION}.json")
     if "capabilities" not in baseline.data:
         baseline.data.update(runner.nest_capabilities())
-    if not args.nestgap_only:
+    if not (args.nestgap_only or args.table):
         stale = [p for p in files if args.fresh_baseline
                  or baseline.data["files"].get(str(p.relative_to(root)), {}).get("sha256") != runner.sha256(p)]
         print(f"NEST: {len(stale)} files to run, {len(files) - len(stale)} from the cache")
@@ -69,7 +67,7 @@ def main(argv=None):
                          baseline.data["capabilities"], done=lambda r: baseline.add(r["file"], r, _progress(r)),
                          collect_only=mpi)
     nestgap = Store(work / "nestgap_runs.json")
-    if not args.nest_only:
+    if not (args.nest_only or args.table):
         nestgap.data.update(commit=runner.git_commit(), inventory=runner.nestgap_inventory())
         to_run = [p for p in files if classify.folder_of(str(p.relative_to(root))) not in classify.MPI_FOLDERS]
         print(f"nestgap ({nestgap.data['commit']}): {len(to_run)} files (MPI folders not run)")

@@ -116,7 +116,7 @@ def cause(outcome: dict, testsuite: Path) -> tuple[str, str, str]:
         return "wrong exception class", f"expected {expected}, got {exc['type']}", example
     if exc["type"] == "AssertionError":
         return "wrong value / assertion", _assertion_key(exc), example
-    return "exception where NEST raises none", f"{exc['type']}: {_normalize(message)}", example
+    return "exception where NEST raises none", f"{exc['type']}: {_normalize(message.split(';')[0])}", example
 
 
 def _example(exc: dict) -> str:
