@@ -83,7 +83,9 @@ def main(argv=None):
                "date": time.strftime("%Y-%m-%d %H:%M"), "command": " ".join(sys.argv),
                "selection": {"folders": args.folder, "match": args.match, "files": len(files)},
                "timeout_s": args.timeout, "inventory": inventory, "capabilities": baseline.data["capabilities"],
-               "notes": _notes(nestgap_records),
+               "notes": _notes(nestgap_records) + ([f"nestgap was run on {len(nestgap_records)} of "
+                                                     f"{len(nest_records)} files (MPI folders are never run)"]
+                                                    if nestgap_records else []),
                "folders": report.folder_table(tests, nest_records, nestgap_records),
                "failure_groups": report.failure_groups(tests),
                "out_of_scope_reasons": report.out_of_scope_reasons(tests),
@@ -127,6 +129,7 @@ def markdown(results) -> str:
 
 def print_tables(results):
     print()
+    print("\n".join(results["notes"]))
     print(report.markdown_table(results["folders"]))
     print("\nIn-scope failures on nestgap, by cause:")
     print(report.markdown_groups(results["failure_groups"], keys_per_category=12))
