@@ -135,7 +135,7 @@ def _normalize(text: str) -> str:
 
 
 def _class_name(text: str) -> str:
-    match = re.search(r"<class '([\w.]+)'>", text)
+    match = re.search(r"<class '([\w.]+)'>", text) or re.search(r"DID NOT RAISE ([\w.]+)", text)
     return match.group(1).rsplit(".", 1)[-1] if match else text
 
 
