@@ -108,17 +108,18 @@ else:
 # --------------------------------------------------------------------------- engines
 
 @jit
-def _twist(x, n, m, upper, lower, matrix):
-    """Regenerate the n words of a Mersenne Twister (shift m, twist matrix ``matrix``) in place:
-    x[k] = x[k + m] ^ A(upper bits of x[k] | lower bits of x[k + 1]), indices mod n."""
-    for k in range(n - m):
-        y = (x[k] & upper) | (x[k + 1] & lower)
-        x[k] = x[k + m] ^ (y >> _S1) ^ ((y & _1) * matrix)
-    for k in range(n - m, n - 1):
-        y = (x[k] & upper) | (x[k + 1] & lower)
-        x[k] = x[k + m - n] ^ (y >> _S1) ^ ((y & _1) * matrix)
-    y = (x[n - 1] & upper) | (x[0] & lower)
-    x[n - 1] = x[m - 1] ^ (y >> _S1) ^ ((y & _1) * matrix)
+def _twist(state, n, m, upper, lower, matrix):
+    """Regenerate the n words x = state[2:2 + n] of a Mersenne Twister (shift m, twist matrix
+    ``matrix``) in place: x[k] = x[k + m] ^ A(upper bits of x[k] | lower bits of x[k + 1]),
+    indices mod n."""
+    for k in range(2, 2 + n - m):
+        y = (state[k] & upper) | (state[k + 1] & lower)
+        state[k] = state[k + m] ^ (y >> _S1) ^ ((y & _1) * matrix)
+    for k in range(2 + n - m, 2 + n - 1):
+        y = (state[k] & upper) | (state[k + 1] & lower)
+        state[k] = state[k + m - n] ^ (y >> _S1) ^ ((y & _1) * matrix)
+    y = (state[2 + n - 1] & upper) | (state[2] & lower)
+    state[2 + n - 1] = state[2 + m - 1] ^ (y >> _S1) ^ ((y & _1) * matrix)
 
 
 @jit(inline="always")
@@ -163,7 +164,7 @@ def _threefry_block(state, wide):
         mask, width, rot, parity = _M64, _S64, _TF64_R, _TF64_PARITY
     else:
         mask, width, rot, parity = _M32, _S32, _TF32_R, _TF32_PARITY
-    ks = state[_SCHEDULE:_SCHEDULE + 5]
+    ks = state[_SCHEDULE:_SCHEDULE + 5]  # not inlined: called once per four outputs
     for i in range(4):
         ks[i] = state[_KEY + i]
         parity ^= ks[i]
@@ -206,22 +207,20 @@ def next_raw(state):
     kind = np.int64(state[0])
     pos = np.int64(state[_POS])
     if kind == MT19937_64:
-        x = state[2:2 + _MT64_N]
         if pos >= _MT64_N:
-            _twist(x, _MT64_N, _MT64_M, _MT64_UPPER, _MT64_LOWER, _MT64_A)
+            _twist(state, _MT64_N, _MT64_M, _MT64_UPPER, _MT64_LOWER, _MT64_A)
             pos = 0
-        z = x[pos]
+        z = state[2 + pos]
         state[_POS] = _U(pos + 1)
         z ^= (z >> _S29) & _MT64_D
         z ^= (z << _S17) & _MT64_B
         z ^= (z << _S37) & _MT64_C
         return z ^ (z >> _S43)
     if kind == MT19937:
-        x = state[2:2 + _MT32_N]
         if pos >= _MT32_N:
-            _twist(x, _MT32_N, _MT32_M, _MT32_UPPER, _MT32_LOWER, _MT32_A)
+            _twist(state, _MT32_N, _MT32_M, _MT32_UPPER, _MT32_LOWER, _MT32_A)
             pos = 0
-        z = x[pos]
+        z = state[2 + pos]
         state[_POS] = _U(pos + 1)
         z ^= z >> _S11
         z ^= (z << _S7) & _MT32_B
@@ -651,7 +650,7 @@ def _kept(source_vp, source_device, target_vp, target_device, thread):
     return (target_vp if source_device else source_vp) == thread
 
 
-@jit(inline="always")
+@jit
 def _grow(rows, n):
     """``rows`` with room for row n (doubling), rows [0, n) kept."""
     if n < rows.shape[0]:
@@ -661,7 +660,7 @@ def _grow(rows, n):
     return bigger
 
 
-@jit(inline="always")
+@jit
 def _connect(rows, n, source, target, cache_thread, keep, state, caches, code, starts):
     """single_connect_: the synapse programs drawn in order; the connection recorded if kept.
     Returns (rows, n)."""
