@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nestgap.exceptions import NotImplemented  # noqa: A004 -- NEST's name
+
 from .compiled import functions
 from .programs import ProgramSet
 from .streams import new_cache
@@ -138,6 +140,8 @@ def one_to_one(streams, sources, targets, syn, source_device=None, target_device
     """OneToOneBuilder: pairs in order, each drawn on the thread(s) of its target; with
     make_symmetric the reversed pairs follow on each thread (a second pass). Returns {vp:
     Connections}."""
+    if make_symmetric and any(hasattr(value, "emit") for value in syn.values()):
+        raise NotImplemented("Symmetric connections require parameters that can be reset.")
     names, programs = _synapse_programs(syn)
     passes = [(sources, targets, source_device, target_device)]
     if make_symmetric:
