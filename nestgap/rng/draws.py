@@ -78,7 +78,8 @@ def node_values(node_ids, entries, streams, is_device=None):
             continue
         instances = np.where(devices[mine], n_vp, 1)
         rows = np.repeat(mine, instances)
-        threads = np.concatenate([np.arange(n) if n > 1 else [vp] for n in instances]).astype(np.int64)
+        rank = np.arange(rows.size) - np.repeat(np.cumsum(instances) - instances, instances)
+        threads = np.where(np.repeat(devices[mine], instances), rank, vp)  # a device's thread 0 first
         drawn = evaluate(programs, streams.vp_specific[vp], np.full(rows.size, vp, np.int64), n_vp)
         for k in range(len(keys)):
             values[k, rows, threads] = drawn[:, k]

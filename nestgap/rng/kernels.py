@@ -203,7 +203,8 @@ def engine_bits(state):
 
 @jit(inline="always")
 def next_raw(state):
-    """The engine's next output (uint64; < 2^32 for 32-bit engines)."""
+    """The engine's next output (uint64; < 2^32 for 32-bit engines). Inlined where draws are
+    hot; what runs once per 312, 624 or 4 outputs is a call."""
     kind = np.int64(state[0])
     pos = np.int64(state[_POS])
     if kind == MT19937_64:
@@ -229,34 +230,47 @@ def next_raw(state):
     # Random123's conventional Engine: a fresh block per counter increment, handed
     # out last word first (the word count left is kept in the state)
     if pos == 0:
-        wide = kind == PHILOX_64 or kind == THREEFRY_64
-        mask = _M64 if wide else _M32
-        for i in range(4):  # counter + 1 with carry
-            word = (state[_CTR + i] + _1) & mask
-            state[_CTR + i] = word
-            if word != _0:
-                break
-        if kind == PHILOX_32 or kind == PHILOX_64:
-            _philox_block(state, wide)
-        else:
-            _threefry_block(state, wide)
+        _random123_refill(state, kind)
         pos = 4
     state[_POS] = _U(pos - 1)
     return state[_BLOCK + pos - 1]
 
 
+@jit
+def _random123_refill(state, kind):
+    """Counter + 1 (with carry), then the block of the new counter under the key."""
+    wide = kind == PHILOX_64 or kind == THREEFRY_64
+    mask = _M64 if wide else _M32
+    for i in range(4):
+        word = (state[_CTR + i] + _1) & mask
+        state[_CTR + i] = word
+        if word != _0:
+            break
+    if kind == PHILOX_32 or kind == PHILOX_64:
+        _philox_block(state, wide)
+    else:
+        _threefry_block(state, wide)
+
+
 # --------------------------------------------------------------------------- distributions
 
 @jit(inline="always")
-def canonical(state):
+def drand(state):
     """libstdc++'s generate_canonical<double, 53> as compiled into NEST 3.10 ([rand.util.canonical]):
-    one output of a 64-bit engine, two of a 32-bit one; in [0, 1)."""
+    one output of a 64-bit engine, two of a 32-bit one; in [0, 1). Inlined (hot loops);
+    :func:`canonical` is the same as a call."""
     if engine_bits(state) == 64:
         u = np.float64(next_raw(state)) * _TWO_M64
     else:
         low = np.float64(next_raw(state))
         u = (low + np.float64(next_raw(state)) * _TWO_32) * _TWO_M64
     return u if u < 1.0 else _BELOW_ONE
+
+
+@jit
+def canonical(state):
+    """:func:`drand` as a function call (where draws are not hot)."""
+    return drand(state)
 
 
 @jit(inline="always")
@@ -273,7 +287,7 @@ def _uniform_int_down(state, urange, urngrange):
     return r // scaling
 
 
-@jit(inline="always")
+@jit
 def uniform_int(state, urange):
     """std::uniform_int_distribution<unsigned long>(0, urange) as in GCC 10 (downscaling by
     rejection; upscaling by combining draws when the engine has 32 bits and urange >= 2^32)."""
@@ -290,7 +304,10 @@ def uniform_int(state, urange):
 
 @jit(inline="always")
 def ulrand(state, n):
-    """NEST's ulrand(n): uniform on {0, ..., n - 1} (n a uint64)."""
+    """NEST's ulrand(n): uniform on {0, ..., n - 1} (n a uint64). Inlined for 64-bit engines,
+    a call otherwise."""
+    if engine_bits(state) == 64:
+        return _uniform_int_down(state, n - _1, _M64)
     return uniform_int(state, n - _1)
 
 
@@ -302,8 +319,8 @@ def standard_normal(state, cache):
         cache[0] = 0.0
         return cache[1]
     while True:
-        x = 2.0 * canonical(state) - 1.0
-        y = 2.0 * canonical(state) - 1.0
+        x = 2.0 * drand(state) - 1.0
+        y = 2.0 * drand(state) - 1.0
         r2 = x * x + y * y
         if not (r2 > 1.0 or r2 == 0.0):
             break
@@ -372,7 +389,7 @@ def poisson(state, cache, par):
         x = 0
         prod = 1.0
         while True:
-            prod *= canonical(state)
+            prod *= drand(state)
             x += 1
             if not (prod > par[P_LM_THR]):
                 return x - 1
@@ -455,7 +472,7 @@ def binomial_param(t, p):
     return par
 
 
-@jit(inline="always")
+@jit
 def _binomial_waiting(state, t, q):
     """The waiting-time method: exponential spacings until their weighted sum exceeds q."""
     x = 0
@@ -535,10 +552,10 @@ def binomial(state, cache, t, par):
 # --------------------------------------------------------------------------- parameter programs
 
 @jit
-def evaluate(state, caches, thread, code, start, stop):
+def evaluate(state, caches, thread, code, start, stop, stack):
     """Value of the program ``code[start:stop]`` drawn from ``state``; normal and lognormal
-    leaves use ``caches[thread, slot]``. Operands are evaluated left first, as NEST does."""
-    stack = np.empty(_STACK)
+    leaves use ``caches[thread, slot]``; ``stack`` is scratch (float64[_STACK]). Operands
+    are evaluated left first, as NEST does."""
     top = 0
     for i in range(start, stop):
         op = np.int64(code[i, 0])
@@ -546,7 +563,7 @@ def evaluate(state, caches, thread, code, start, stop):
         if op == OP_CONST:
             value = a
         elif op == OP_UNIFORM:
-            value = a + canonical(state) * b
+            value = a + drand(state) * b
         elif op == OP_UNIFORM_INT:
             value = np.float64(ulrand(state, (_U(np.int64(a)) << _S32) | _U(np.int64(b))))
         elif op == OP_NORMAL:
@@ -578,9 +595,10 @@ def evaluate(state, caches, thread, code, start, stop):
 def evaluate_rows(state, caches, threads, code, starts, out):
     """``out[r, k]`` = program k, for rows r in order and programs k in order within a row
     (how NEST sets several random entries of one node); row r uses ``caches[threads[r]]``."""
+    stack = np.empty(_STACK)
     for r in range(out.shape[0]):
         for k in range(out.shape[1]):
-            out[r, k] = evaluate(state, caches, threads[r], code, starts[k], starts[k + 1])
+            out[r, k] = evaluate(state, caches, threads[r], code, starts[k], starts[k + 1], stack)
 
 
 # --------------------------------------------------------------------------- bulk draws
@@ -596,7 +614,7 @@ def raw_fill(state, out):
 def canonical_fill(state, out):
     """``out[i]``: successive drand() values."""
     for i in range(out.size):
-        out[i] = canonical(state)
+        out[i] = drand(state)
 
 
 @jit
@@ -661,12 +679,12 @@ def _grow(rows, n):
 
 
 @jit
-def _connect(rows, n, source, target, cache_thread, keep, state, caches, code, starts):
+def _connect(rows, n, source, target, cache_thread, keep, state, caches, code, starts, stack):
     """single_connect_: the synapse programs drawn in order; the connection recorded if kept.
     Returns (rows, n)."""
     rows = _grow(rows, n)
     for k in range(starts.size - 1):
-        rows[n, 2 + k] = evaluate(state, caches, cache_thread, code, starts[k], starts[k + 1])
+        rows[n, 2 + k] = evaluate(state, caches, cache_thread, code, starts[k], starts[k + 1], stack)
     if keep:
         rows[n, 0], rows[n, 1] = source, target
         n += 1
@@ -678,10 +696,11 @@ def connect_pairs(state, caches, code, starts, sources, targets, cache_threads, 
     """Connections attempted in the given order (one_to_one, fixed_outdegree's per-thread part,
     fixed_total_number's draws done elsewhere): rows of the kept ones."""
     rows = np.empty((sources.size, starts.size + 1))
+    stack = np.empty(_STACK)
     n = 0
     for i in range(sources.size):
         rows, n = _connect(rows, n, sources[i], targets[i], cache_threads[i], keep[i],
-                           state, caches, code, starts)
+                           state, caches, code, starts, stack)
     return rows[:n].copy()
 
 
@@ -690,6 +709,7 @@ def all_to_all(state, caches, thread, code, starts, sources, source_vp, source_d
                targets, target_vp, target_device, allow_autapses):
     """AllToAllBuilder on one thread: its targets in order, all sources in order for each."""
     rows = np.empty((16, starts.size + 1))
+    stack = np.empty(_STACK)
     n = 0
     for j in range(targets.size):
         if not _here(target_vp[j], target_device[j], thread):
@@ -698,7 +718,7 @@ def all_to_all(state, caches, thread, code, starts, sources, source_vp, source_d
             if not allow_autapses and sources[i] == targets[j]:
                 continue
             keep = _kept(source_vp[i], source_device[i], target_vp[j], target_device[j], thread)
-            rows, n = _connect(rows, n, sources[i], targets[j], target_vp[j], keep, state, caches, code, starts)
+            rows, n = _connect(rows, n, sources[i], targets[j], target_vp[j], keep, state, caches, code, starts, stack)
     return rows[:n].copy()
 
 
@@ -712,6 +732,7 @@ def fixed_indegree(state, caches, thread, code, starts, degree_start, degree_sto
     each of this thread's targets, ``degree`` times: source index ulrand(n_sources), redrawn
     on an autapse or (multapses off) a repeat, and single_connect_."""
     rows = np.empty((16, starts.size + 1))
+    stack = np.empty(_STACK)
     n = 0
     chosen = np.zeros(sources.size, np.bool_)
     picks = np.empty(16, np.int64)
@@ -720,7 +741,7 @@ def fixed_indegree(state, caches, thread, code, starts, degree_start, degree_sto
         here = _here(target_vp[j], target_device[j], thread)
         if not (here or draw_all):
             continue
-        degree = np.int64(_round_half_away(evaluate(state, caches, target_vp[j], code, degree_start, degree_stop)))
+        degree = np.int64(_round_half_away(evaluate(state, caches, target_vp[j], code, degree_start, degree_stop, stack)))
         if not here:
             continue
         if picks.size < degree:
@@ -735,7 +756,7 @@ def fixed_indegree(state, caches, thread, code, starts, degree_start, degree_sto
                 chosen[s] = True
                 picks[d] = s
             keep = _kept(source_vp[s], source_device[s], target_vp[j], target_device[j], thread)
-            rows, n = _connect(rows, n, sources[s], targets[j], target_vp[j], keep, state, caches, code, starts)
+            rows, n = _connect(rows, n, sources[s], targets[j], target_vp[j], keep, state, caches, code, starts, stack)
         if not allow_multapses:
             for d in range(max(degree, 0)):
                 chosen[picks[d]] = False
@@ -750,12 +771,13 @@ def fixed_outdegree_targets(state, caches, code, degree_start, degree_stop, sour
     (ulrand(n_targets), redrawn on an autapse or, multapses off, a repeat). Rows (source,
     target) in drawing order; the synapse programs are drawn afterwards per thread."""
     rows = np.empty((16, 2))
+    stack = np.empty(_STACK)
     n = 0
     chosen = np.zeros(targets.size, np.bool_)
     picks = np.empty(16, np.int64)
     n_targets = _U(targets.size)
     for i in range(sources.size):
-        degree = np.int64(_round_half_away(evaluate(state, caches, source_vp[i], code, degree_start, degree_stop)))
+        degree = np.int64(_round_half_away(evaluate(state, caches, source_vp[i], code, degree_start, degree_stop, stack)))
         if picks.size < degree:
             picks = np.empty(degree, np.int64)
         for d in range(degree):
@@ -783,6 +805,7 @@ def fixed_total_number(state, caches, thread, code, starts, n_connections, sourc
     in order; until ``n_connections`` are made, a source index ulrand(n_sources) then a target
     index ulrand(n_targets); an autapse (if forbidden) is drawn again."""
     rows = np.empty((16, starts.size + 1))
+    stack = np.empty(_STACK)
     n = 0
     made = 0
     n_sources, n_targets = _U(sources.size), _U(targets.size)
@@ -791,7 +814,7 @@ def fixed_total_number(state, caches, thread, code, starts, n_connections, sourc
         t = np.int64(ulrand(state, n_targets))
         if allow_autapses or sources[s] != targets[t]:
             keep = _kept(source_vp[s], source_device[s], thread, target_device[t], thread)
-            rows, n = _connect(rows, n, sources[s], targets[t], thread, keep, state, caches, code, starts)
+            rows, n = _connect(rows, n, sources[s], targets[t], thread, keep, state, caches, code, starts, stack)
             made += 1
     return rows[:n].copy()
 
@@ -803,6 +826,7 @@ def pairwise_bernoulli(state, caches, thread, code, starts, p_start, p_stop, sou
     (autapses skipped without drawing, if forbidden): drand() then p (program rows
     [p_start, p_stop)); a connection if drand() < p."""
     rows = np.empty((16, starts.size + 1))
+    stack = np.empty(_STACK)
     n = 0
     for j in range(targets.size):
         if not _here(target_vp[j], target_device[j], thread):
@@ -810,11 +834,11 @@ def pairwise_bernoulli(state, caches, thread, code, starts, p_start, p_stop, sou
         for i in range(sources.size):
             if not allow_autapses and sources[i] == targets[j]:
                 continue
-            u = canonical(state)
-            if u >= evaluate(state, caches, target_vp[j], code, p_start, p_stop):
+            u = drand(state)
+            if u >= evaluate(state, caches, target_vp[j], code, p_start, p_stop, stack):
                 continue
             keep = _kept(source_vp[i], source_device[i], target_vp[j], target_device[j], thread)
-            rows, n = _connect(rows, n, sources[i], targets[j], target_vp[j], keep, state, caches, code, starts)
+            rows, n = _connect(rows, n, sources[i], targets[j], target_vp[j], keep, state, caches, code, starts, stack)
     return rows[:n].copy()
 
 
@@ -825,6 +849,7 @@ def pairwise_poisson(state, caches, thread, code, starts, mean_start, mean_stop,
     each), for all sources in order (autapses skipped if forbidden): the mean (program rows
     [mean_start, mean_stop)), then that many connections drawn from poisson(mean)."""
     rows = np.empty((16, starts.size + 1))
+    stack = np.empty(_STACK)
     n = 0
     poisson_cache = np.zeros(2)
     for j in range(targets.size):
@@ -834,12 +859,12 @@ def pairwise_poisson(state, caches, thread, code, starts, mean_start, mean_stop,
         for i in range(sources.size):
             if not allow_autapses and sources[i] == targets[j]:
                 continue
-            mean = evaluate(state, caches, target_vp[j], code, mean_start, mean_stop)
+            mean = evaluate(state, caches, target_vp[j], code, mean_start, mean_stop, stack)
             count = poisson(state, poisson_cache, poisson_param(mean))
             keep = _kept(source_vp[i], source_device[i], target_vp[j], target_device[j], thread)
             for _ in range(count):
                 rows, n = _connect(rows, n, sources[i], targets[j], target_vp[j], keep,
-                                   state, caches, code, starts)
+                                   state, caches, code, starts, stack)
     return rows[:n].copy()
 
 
@@ -852,6 +877,7 @@ def symmetric_pairwise_bernoulli(state, caches, thread, code, starts, p, sources
     target is on this thread, then target -> source if the source is (synapse programs drawn
     from the same stream)."""
     rows = np.empty((16, starts.size + 1))
+    stack = np.empty(_STACK)
     n = 0
     binomial_cache = np.zeros(2)
     t_sources = np.int64(sources.size)
@@ -872,9 +898,9 @@ def symmetric_pairwise_bernoulli(state, caches, thread, code, starts, p, sources
             previous[s] = True
             picks[made] = s
             if target_here:
-                rows, n = _connect(rows, n, sources[s], targets[j], target_vp[j], True, state, caches, code, starts)
+                rows, n = _connect(rows, n, sources[s], targets[j], target_vp[j], True, state, caches, code, starts, stack)
             if source_vp[s] == thread:
-                rows, n = _connect(rows, n, targets[j], sources[s], source_vp[s], True, state, caches, code, starts)
+                rows, n = _connect(rows, n, targets[j], sources[s], source_vp[s], True, state, caches, code, starts, stack)
             made += 1
         for d in range(degree):
             previous[picks[d]] = False
