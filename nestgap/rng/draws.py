@@ -335,3 +335,11 @@ def poisson_generator_counts(stream, cache, mean, n_steps, n_connections):
         f = functions()
         f.poisson_fill(stream.state, cache, f.poisson_param(float(mean)), counts)
     return counts
+
+
+def run(streams, n_steps):
+    """What NEST's Run (each Simulate) draws besides the nodes: check_rng_synchrony before the
+    update loop and, if the run has steps, after it."""
+    streams.check_rng_synchrony()
+    if n_steps > 0:
+        streams.check_rng_synchrony()
