@@ -84,7 +84,7 @@ _ULONG_THR = float(2 ** 64 - 1) + _NAF             # numeric_limits<unsigned lon
 # opcodes of parameter programs (nestgap.rng.programs writes them)
 OP_CONST, OP_UNIFORM, OP_UNIFORM_INT, OP_NORMAL, OP_LOGNORMAL, OP_EXPONENTIAL = 0, 1, 2, 3, 4, 5
 OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW = 6, 7, 8, 9, 10
-_STACK = 64  # deepest program nesting
+STACK_DEPTH = 64  # most values a program holds at once (nestgap.rng.programs checks)
 
 # poisson parameter vector (libstdc++ param_type, computed once per mean)
 P_MEAN, P_LARGE, P_LM_THR, P_LFM, P_SM, P_D, P_SCX, P_1CX, P_C2B, P_CB = range(10)
@@ -202,21 +202,28 @@ def engine_bits(state):
 
 
 @jit(inline="always")
+def _mt64_next(state):
+    """next_raw for an mt19937_64 state (the default engine: bulk loops branch once on it)."""
+    pos = np.int64(state[_POS])
+    if pos >= _MT64_N:
+        _twist(state, _MT64_N, _MT64_M, _MT64_UPPER, _MT64_LOWER, _MT64_A)
+        pos = 0
+    z = state[2 + pos]
+    state[_POS] = _U(pos + 1)
+    z ^= (z >> _S29) & _MT64_D
+    z ^= (z << _S17) & _MT64_B
+    z ^= (z << _S37) & _MT64_C
+    return z ^ (z >> _S43)
+
+
+@jit(inline="always")
 def next_raw(state):
     """The engine's next output (uint64; < 2^32 for 32-bit engines). Inlined where draws are
     hot; what runs once per 312, 624 or 4 outputs is a call."""
     kind = np.int64(state[0])
-    pos = np.int64(state[_POS])
     if kind == MT19937_64:
-        if pos >= _MT64_N:
-            _twist(state, _MT64_N, _MT64_M, _MT64_UPPER, _MT64_LOWER, _MT64_A)
-            pos = 0
-        z = state[2 + pos]
-        state[_POS] = _U(pos + 1)
-        z ^= (z >> _S29) & _MT64_D
-        z ^= (z << _S17) & _MT64_B
-        z ^= (z << _S37) & _MT64_C
-        return z ^ (z >> _S43)
+        return _mt64_next(state)
+    pos = np.int64(state[_POS])
     if kind == MT19937:
         if pos >= _MT32_N:
             _twist(state, _MT32_N, _MT32_M, _MT32_UPPER, _MT32_LOWER, _MT32_A)
@@ -271,6 +278,21 @@ def drand(state):
 def canonical(state):
     """:func:`drand` as a function call (where draws are not hot)."""
     return drand(state)
+
+
+@jit(inline="always")
+def drand_of(state, mt64):
+    """:func:`drand`; ``mt64`` (the state is mt19937_64's, decided once per bulk call) lets a
+    loop run without the engine dispatch."""
+    if mt64:
+        u = np.float64(_mt64_next(state)) * _TWO_M64
+        return u if u < 1.0 else _BELOW_ONE
+    return drand(state)
+
+
+@jit(inline="always")
+def is_mt64(state):
+    return np.int64(state[0]) == MT19937_64
 
 
 @jit(inline="always")
@@ -554,7 +576,7 @@ def binomial(state, cache, t, par):
 @jit
 def evaluate(state, caches, thread, code, start, stop, stack):
     """Value of the program ``code[start:stop]`` drawn from ``state``; normal and lognormal
-    leaves use ``caches[thread, slot]``; ``stack`` is scratch (float64[_STACK]). Operands
+    leaves use ``caches[thread, slot]``; ``stack`` is scratch (float64[STACK_DEPTH]). Operands
     are evaluated left first, as NEST does."""
     top = 0
     for i in range(start, stop):
@@ -595,7 +617,7 @@ def evaluate(state, caches, thread, code, start, stop, stack):
 def evaluate_rows(state, caches, threads, code, starts, out):
     """``out[r, k]`` = program k, for rows r in order and programs k in order within a row
     (how NEST sets several random entries of one node); row r uses ``caches[threads[r]]``."""
-    stack = np.empty(_STACK)
+    stack = np.empty(STACK_DEPTH)
     for r in range(out.shape[0]):
         for k in range(out.shape[1]):
             out[r, k] = evaluate(state, caches, threads[r], code, starts[k], starts[k + 1], stack)
@@ -613,8 +635,9 @@ def raw_fill(state, out):
 @jit
 def canonical_fill(state, out):
     """``out[i]``: successive drand() values."""
+    mt64 = is_mt64(state)
     for i in range(out.size):
-        out[i] = drand(state)
+        out[i] = drand_of(state, mt64)
 
 
 @jit
@@ -636,8 +659,20 @@ def poisson_fill(state, cache, par, out):
     """``out`` (any shape, C order) filled in order with poisson draws: for a poisson_generator
     replica, ``out[step, connection]`` is NEST's order (docs/nest_randomness.md)."""
     flat = out.reshape(out.size)
-    for i in range(flat.size):
-        flat[i] = poisson(state, cache, par)
+    if par[P_LARGE] != 0.0:
+        for i in range(flat.size):
+            flat[i] = poisson(state, cache, par)
+        return
+    mt64 = is_mt64(state)
+    for i in range(flat.size):  # the multiplication method inline (poisson_generator's usual case)
+        x = 0
+        prod = 1.0
+        while True:
+            prod *= drand_of(state, mt64)
+            x += 1
+            if not (prod > par[P_LM_THR]):
+                break
+        flat[i] = x - 1
 
 
 @jit
@@ -696,7 +731,7 @@ def connect_pairs(state, caches, code, starts, sources, targets, cache_threads, 
     """Connections attempted in the given order (one_to_one, fixed_outdegree's per-thread part,
     fixed_total_number's draws done elsewhere): rows of the kept ones."""
     rows = np.empty((sources.size, starts.size + 1))
-    stack = np.empty(_STACK)
+    stack = np.empty(STACK_DEPTH)
     n = 0
     for i in range(sources.size):
         rows, n = _connect(rows, n, sources[i], targets[i], cache_threads[i], keep[i],
@@ -709,7 +744,7 @@ def all_to_all(state, caches, thread, code, starts, sources, source_vp, source_d
                targets, target_vp, target_device, allow_autapses):
     """AllToAllBuilder on one thread: its targets in order, all sources in order for each."""
     rows = np.empty((16, starts.size + 1))
-    stack = np.empty(_STACK)
+    stack = np.empty(STACK_DEPTH)
     n = 0
     for j in range(targets.size):
         if not _here(target_vp[j], target_device[j], thread):
@@ -732,7 +767,7 @@ def fixed_indegree(state, caches, thread, code, starts, degree_start, degree_sto
     each of this thread's targets, ``degree`` times: source index ulrand(n_sources), redrawn
     on an autapse or (multapses off) a repeat, and single_connect_."""
     rows = np.empty((16, starts.size + 1))
-    stack = np.empty(_STACK)
+    stack = np.empty(STACK_DEPTH)
     n = 0
     chosen = np.zeros(sources.size, np.bool_)
     picks = np.empty(16, np.int64)
@@ -741,7 +776,8 @@ def fixed_indegree(state, caches, thread, code, starts, degree_start, degree_sto
         here = _here(target_vp[j], target_device[j], thread)
         if not (here or draw_all):
             continue
-        degree = np.int64(_round_half_away(evaluate(state, caches, target_vp[j], code, degree_start, degree_stop, stack)))
+        value = evaluate(state, caches, target_vp[j], code, degree_start, degree_stop, stack)
+        degree = np.int64(_round_half_away(value))
         if not here:
             continue
         if picks.size < degree:
@@ -771,13 +807,14 @@ def fixed_outdegree_targets(state, caches, code, degree_start, degree_stop, sour
     (ulrand(n_targets), redrawn on an autapse or, multapses off, a repeat). Rows (source,
     target) in drawing order; the synapse programs are drawn afterwards per thread."""
     rows = np.empty((16, 2))
-    stack = np.empty(_STACK)
+    stack = np.empty(STACK_DEPTH)
     n = 0
     chosen = np.zeros(targets.size, np.bool_)
     picks = np.empty(16, np.int64)
     n_targets = _U(targets.size)
     for i in range(sources.size):
-        degree = np.int64(_round_half_away(evaluate(state, caches, source_vp[i], code, degree_start, degree_stop, stack)))
+        value = evaluate(state, caches, source_vp[i], code, degree_start, degree_stop, stack)
+        degree = np.int64(_round_half_away(value))
         if picks.size < degree:
             picks = np.empty(degree, np.int64)
         for d in range(degree):
@@ -805,7 +842,7 @@ def fixed_total_number(state, caches, thread, code, starts, n_connections, sourc
     in order; until ``n_connections`` are made, a source index ulrand(n_sources) then a target
     index ulrand(n_targets); an autapse (if forbidden) is drawn again."""
     rows = np.empty((16, starts.size + 1))
-    stack = np.empty(_STACK)
+    stack = np.empty(STACK_DEPTH)
     n = 0
     made = 0
     n_sources, n_targets = _U(sources.size), _U(targets.size)
@@ -826,7 +863,7 @@ def pairwise_bernoulli(state, caches, thread, code, starts, p_start, p_stop, sou
     (autapses skipped without drawing, if forbidden): drand() then p (program rows
     [p_start, p_stop)); a connection if drand() < p."""
     rows = np.empty((16, starts.size + 1))
-    stack = np.empty(_STACK)
+    stack = np.empty(STACK_DEPTH)
     n = 0
     for j in range(targets.size):
         if not _here(target_vp[j], target_device[j], thread):
@@ -849,7 +886,7 @@ def pairwise_poisson(state, caches, thread, code, starts, mean_start, mean_stop,
     each), for all sources in order (autapses skipped if forbidden): the mean (program rows
     [mean_start, mean_stop)), then that many connections drawn from poisson(mean)."""
     rows = np.empty((16, starts.size + 1))
-    stack = np.empty(_STACK)
+    stack = np.empty(STACK_DEPTH)
     n = 0
     poisson_cache = np.zeros(2)
     for j in range(targets.size):
@@ -877,7 +914,7 @@ def symmetric_pairwise_bernoulli(state, caches, thread, code, starts, p, sources
     target is on this thread, then target -> source if the source is (synapse programs drawn
     from the same stream)."""
     rows = np.empty((16, starts.size + 1))
-    stack = np.empty(_STACK)
+    stack = np.empty(STACK_DEPTH)
     n = 0
     binomial_cache = np.zeros(2)
     t_sources = np.int64(sources.size)
@@ -898,9 +935,11 @@ def symmetric_pairwise_bernoulli(state, caches, thread, code, starts, p, sources
             previous[s] = True
             picks[made] = s
             if target_here:
-                rows, n = _connect(rows, n, sources[s], targets[j], target_vp[j], True, state, caches, code, starts, stack)
+                rows, n = _connect(rows, n, sources[s], targets[j], target_vp[j], True,
+                                   state, caches, code, starts, stack)
             if source_vp[s] == thread:
-                rows, n = _connect(rows, n, targets[j], sources[s], source_vp[s], True, state, caches, code, starts, stack)
+                rows, n = _connect(rows, n, targets[j], sources[s], source_vp[s], True,
+                                   state, caches, code, starts, stack)
             made += 1
         for d in range(degree):
             previous[picks[d]] = False
@@ -910,7 +949,8 @@ def symmetric_pairwise_bernoulli(state, caches, thread, code, starts, p, sources
 # --------------------------------------------------------------------------- ahead-of-time signatures
 # (arrays C-contiguous: u8[::1] a uint64 vector, f8[:, :, ::1] a float64 3-d array, i8 int64, b1 bool)
 
-_STATE, _F1, _F2, _F3, _I1, _I2, _B1 = "u8[::1]", "f8[::1]", "f8[:, ::1]", "f8[:, :, ::1]", "i8[::1]", "i8[:, ::1]", "b1[::1]"
+_STATE, _F1, _F2, _F3 = "u8[::1]", "f8[::1]", "f8[:, ::1]", "f8[:, :, ::1]"
+_I1, _I2, _B1 = "i8[::1]", "i8[:, ::1]", "b1[::1]"
 _NODES = f"{_I1}, {_I1}, {_B1}"  # ids, virtual processes, device flags
 EXPORTS = {
     "raw_fill": f"void({_STATE}, {_STATE})",

@@ -42,6 +42,17 @@ class ProgramBuilder:
     def __init__(self):
         self.rows = []
         self.caches = []
+        self._depth = 0
+
+    def _push(self, row, change):
+        """Append ``row``, which changes the number of values held by ``change``."""
+        self.rows.append(row)
+        self._depth += change
+        if self._depth > k.STACK_DEPTH:
+            raise ValueError(f"random parameter nested too deeply (more than {k.STACK_DEPTH} pending operands)")
+
+    def end_program(self):
+        self._depth = 0
 
     def _slot(self, cache):
         for slot, known in enumerate(self.caches):
@@ -51,33 +62,33 @@ class ProgramBuilder:
         return len(self.caches) - 1
 
     def constant(self, value):
-        self.rows.append((k.OP_CONST, float(value), 0.0, 0.0))
+        self._push((k.OP_CONST, float(value), 0.0, 0.0), 1)
 
     def uniform(self, lower, span):
         """NEST's UniformParameter: lower + drand() * span (span = max - min, computed by NEST)."""
-        self.rows.append((k.OP_UNIFORM, float(lower), float(span), 0.0))
+        self._push((k.OP_UNIFORM, float(lower), float(span), 0.0), 1)
 
     def uniform_int(self, limit):
         """NEST's UniformIntParameter: ulrand(limit), as a double (limit up to 2^63 - 1)."""
-        self.rows.append((k.OP_UNIFORM_INT, float(limit >> 32), float(limit & 0xFFFFFFFF), 0.0))
+        self._push((k.OP_UNIFORM_INT, float(limit >> 32), float(limit & 0xFFFFFFFF), 0.0), 1)
 
     def normal(self, mean, std, cache):
-        self.rows.append((k.OP_NORMAL, float(mean), float(std), float(self._slot(cache))))
+        self._push((k.OP_NORMAL, float(mean), float(std), float(self._slot(cache))), 1)
 
     def lognormal(self, mean, std, cache):
-        self.rows.append((k.OP_LOGNORMAL, float(mean), float(std), float(self._slot(cache))))
+        self._push((k.OP_LOGNORMAL, float(mean), float(std), float(self._slot(cache))), 1)
 
     def exponential(self, beta):
-        self.rows.append((k.OP_EXPONENTIAL, float(beta), 0.0, 0.0))
+        self._push((k.OP_EXPONENTIAL, float(beta), 0.0, 0.0), 1)
 
     def binary(self, symbol):
         """``left symbol right`` of the two values on top (symbol one of + - * /)."""
         opcodes = {"+": k.OP_ADD, "-": k.OP_SUB, "*": k.OP_MUL, "/": k.OP_DIV}
-        self.rows.append((opcodes[symbol], 0.0, 0.0, 0.0))
+        self._push((opcodes[symbol], 0.0, 0.0, 0.0), -1)
 
     def power(self, exponent):
         """std::pow(value on top, exponent)."""
-        self.rows.append((k.OP_POW, float(exponent), 0.0, 0.0))
+        self._push((k.OP_POW, float(exponent), 0.0, 0.0), 0)
 
 
 def _emit(value, builder):
@@ -101,6 +112,7 @@ class ProgramSet:
         starts = [0]
         for value in values:
             _emit(value, builder)
+            builder.end_program()
             starts.append(len(builder.rows))
         self.code = np.array(builder.rows, np.float64).reshape(-1, 4)
         self.starts = np.array(starts, np.int64)
