@@ -236,3 +236,12 @@ def test_stream_methods():
     assert s.binomial(new_cache(), 10, 0.5, 4).max() <= 10
     assert s.normal(new_cache(), 0.0, 1.0, 3).shape == (3,)
     assert s.raw(2).dtype == np.uint64
+
+
+def test_values_on_one_stream(nest):
+    """Parameter.values_on(stream, n): n successive values on one stream, as n GetValue()."""
+    nest_kernel(nest, 1, 17)
+    p = nest.random.lognormal(0.5, 0.25) * nest.random.uniform_int(4)
+    theirs = [p.GetValue() for _ in range(9)]
+    streams = RandomStreams("mt19937_64", 17)
+    assert (ngr.lognormal(0.5, 0.25) * ngr.uniform_int(4)).values_on(streams.rank_synced, 9).tolist() == theirs

@@ -15,6 +15,12 @@ Conventions:
 - Synapse parameters are ``syn`` dicts {name: value} of one synapse specification;
   NEST draws them per attempted connection in :func:`synapse_draw_order`. Arrays of
   values are not random and are not passed here.
+- Rule functions return {vp: Connections}; ``vps`` restricts the per-VP part to some VPs
+  (each VP's draws are independent of the others'). Rules with a rank-synced phase
+  (fixed_outdegree, fixed_total_number) draw it once per call: call them once.
+- NEST itself is nondeterministic for normal/lognormal values drawn with another thread's
+  cache (synapse parameters of connections to devices, a fixed_indegree in-degree under
+  loop_over_targets, with more than one VP); nestgap gives VP 0 first, then VP 1, ...
 """
 
 from dataclasses import dataclass
