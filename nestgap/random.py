@@ -2,14 +2,21 @@
 
 ``uniform``, ``uniform_int``, ``normal``, ``lognormal`` and ``exponential``
 return a :class:`Parameter`. Parameters combine with numbers and with each
-other through ``+ - * /``, unary ``-`` and ``** number``; every operand of a
-composed parameter is drawn independently for every element, so
-``p = uniform(); p + p`` is the sum of two independent uniform draws (as in
-NEST, where each operand is evaluated on its own).
+other through ``+ - * /``, unary ``-`` and ``** number``, built as PyNEST
+builds them (``c - p`` is ``p * -1 + c``, ``c / p`` is ``p ** -1 * c``); every
+operand of a composed parameter is drawn on its own, the left one first.
 
-The simulator draws values with :meth:`Parameter.draw` from a
-``numpy.random.Generator``; ``GetValue()`` draws a single value, as PyNEST's
-``Parameter.GetValue`` does, from the kernel's generator.
+Two ways of drawing:
+
+- **numpy** (nestgap's own randomness): :meth:`Parameter.draw` takes ``n``
+  independent values from a ``numpy.random.Generator``; ``GetValue()`` without
+  arguments draws from the module generator (:func:`set_default_rng`).
+- **NEST's streams** (nestgap.rng, docs/nest_randomness.md): :meth:`Parameter.emit`
+  writes the parameter as a program the compiled kernels evaluate on NEST's
+  streams; :meth:`Parameter.values_on` draws ``n`` values on one stream and
+  ``GetValue(streams)`` is NEST's Parameter.GetValue() on the rank-synced stream
+  of a :class:`nestgap.rng.RandomStreams`. A normal or lognormal parameter keeps,
+  per thread, the second value of its last polar pair, as NEST's does.
 
 Argument checks and error messages follow NEST 3.10 (observed by running
 ``nest.random.*`` of nest-simulator 3.10.0): e.g. ``uniform(1, 1)`` raises
@@ -22,6 +29,7 @@ import operator
 import numpy as np
 
 from nestgap.exceptions import BadProperty
+from nestgap.rng.programs import DistributionCache, ProgramSet
 
 __all__ = ["Parameter", "uniform", "uniform_int", "normal", "lognormal",
            "exponential", "is_parameter"]
@@ -35,7 +43,8 @@ def is_parameter(x):
 class Parameter:
     """A random quantity; ``draw(rng, n)`` returns ``n`` independent values.
 
-    Subclasses implement ``_draw(rng, n)`` returning a float64 array.
+    Subclasses implement ``_draw(rng, n)`` (float64 array, numpy) and ``emit(builder)``
+    (NEST's program, nestgap.rng.programs).
     """
 
     __array_ufunc__ = None  # numpy arrays defer to our reflected operators
@@ -44,11 +53,18 @@ class Parameter:
         """``n`` independent values (float64 array), deterministic for a given rng state."""
         return np.asarray(self._draw(rng, int(n)), dtype=np.float64)
 
+    def values_on(self, stream, n, thread=0):
+        """``n`` values drawn in turn from ``stream`` (a nestgap.rng.Stream) as NEST's
+        ``value(rng, node)`` would, for a node on ``thread`` (its normal caches)."""
+        from nestgap.rng.draws import evaluate
+
+        return evaluate(ProgramSet([self]), stream, np.full(int(n), thread, np.int64), thread + 1)[:, 0]
+
     def GetValue(self):  # noqa: N802 -- PyNEST's name
-        """One draw from the kernel's generator, as PyNEST's ``Parameter.GetValue()``."""
+        """One draw, as PyNEST's ``Parameter.GetValue()``: from the kernel's rank-synced stream."""
         from .pynest.state import kernel
 
-        return float(self.draw(kernel().rng, 1)[0])
+        return kernel().parameter_value(self)
 
     # -- arithmetic (PyNEST accepts numbers and Parameters as operands) --
     @staticmethod
@@ -63,32 +79,32 @@ class Parameter:
         return _BinOp(operator.add, "+", self, self._operand(other))
 
     def __radd__(self, other):
-        return _BinOp(operator.add, "+", self._operand(other), self)
+        return self + other
 
     def __sub__(self, other):
         return _BinOp(operator.sub, "-", self, self._operand(other))
 
     def __rsub__(self, other):
-        return _BinOp(operator.sub, "-", self._operand(other), self)
+        return self * (-1) + other
 
     def __mul__(self, other):
         return _BinOp(operator.mul, "*", self, self._operand(other))
 
     def __rmul__(self, other):
-        return _BinOp(operator.mul, "*", self._operand(other), self)
+        return self * other
 
     def __truediv__(self, other):
         return _BinOp(operator.truediv, "/", self, self._operand(other))
 
     def __rtruediv__(self, other):
-        return _BinOp(operator.truediv, "/", self._operand(other), self)
+        return self ** -1 * other
 
     def __pow__(self, exponent):
         # float() of a Parameter raises TypeError, as in PyNEST
         return _Power(self, float(exponent))
 
     def __neg__(self):
-        return _BinOp(operator.mul, "*", self, _Constant(-1.0))
+        return self * (-1)
 
     def __pos__(self):
         return self
@@ -100,6 +116,9 @@ class _Constant(Parameter):
 
     def _draw(self, rng, n):
         return np.full(n, self.value)
+
+    def emit(self, builder):
+        builder.constant(self.value)
 
     def __repr__(self):
         return repr(self.value)
@@ -115,6 +134,11 @@ class _BinOp(Parameter):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return self.op(a, b)  # x / 0 -> inf, as in NEST
 
+    def emit(self, builder):
+        self.left.emit(builder)
+        self.right.emit(builder)
+        builder.binary(self.symbol)
+
     def __repr__(self):
         return f"({self.left!r} {self.symbol} {self.right!r})"
 
@@ -127,18 +151,27 @@ class _Power(Parameter):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return np.power(self.base.draw(rng, n), self.exponent)
 
+    def emit(self, builder):
+        self.base.emit(builder)
+        builder.power(self.exponent)
+
     def __repr__(self):
         return f"({self.base!r} ** {self.exponent!r})"
 
 
 class _Distribution(Parameter):
-    """A named distribution; ``sample(rng, n)`` is given by the subclass."""
+    """A named distribution: ``sample(rng, n)`` draws with numpy, ``write(builder)`` emits
+    NEST's leaf (normal and lognormal with this parameter's own per-thread caches)."""
 
-    def __init__(self, name, sample, **args):
-        self.name, self._sample, self.args = name, sample, args
+    def __init__(self, name, sample, write, **args):
+        self.name, self._sample, self._write, self.args = name, sample, write, args
+        self.cache = DistributionCache()
 
     def _draw(self, rng, n):
         return self._sample(rng, n)
+
+    def emit(self, builder):
+        self._write(builder, self)
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.args.items())
@@ -150,7 +183,8 @@ def uniform(min=0.0, max=1.0):  # noqa: A002 -- PyNEST's argument names
     lo, hi = float(min), float(max)
     if not lo < hi:
         raise BadProperty("nest::UniformParameter: min < max required.")
-    return _Distribution("uniform", lambda rng, n: lo + (hi - lo) * rng.random(n), min=lo, max=hi)
+    return _Distribution("uniform", lambda rng, n: lo + (hi - lo) * rng.random(n),
+                         lambda builder, p: builder.uniform(lo, hi - lo), min=lo, max=hi)
 
 
 def uniform_int(max):  # noqa: A002
@@ -160,7 +194,8 @@ def uniform_int(max):  # noqa: A002
     hi = int(max)
     if hi <= 0:
         raise BadProperty("nest::UniformIntParameter: max > 0 required.")
-    return _Distribution("uniform_int", lambda rng, n: rng.integers(0, hi, n).astype(np.float64), max=hi)
+    return _Distribution("uniform_int", lambda rng, n: rng.integers(0, hi, n).astype(np.float64),
+                         lambda builder, p: builder.uniform_int(hi), max=hi)
 
 
 def normal(mean=0.0, std=1.0):
@@ -168,7 +203,8 @@ def normal(mean=0.0, std=1.0):
     mu, sigma = float(mean), float(std)
     if not sigma > 0:
         raise BadProperty("nest::NormalParameter: std > 0 required.")
-    return _Distribution("normal", lambda rng, n: mu + sigma * rng.standard_normal(n), mean=mu, std=sigma)
+    return _Distribution("normal", lambda rng, n: mu + sigma * rng.standard_normal(n),
+                         lambda builder, p: builder.normal(mu, sigma, p.cache), mean=mu, std=sigma)
 
 
 def lognormal(mean=0.0, std=1.0):
@@ -177,10 +213,11 @@ def lognormal(mean=0.0, std=1.0):
     if not sigma > 0:
         raise BadProperty("nest::LognormalParameter: std > 0 required.")
     return _Distribution("lognormal", lambda rng, n: np.exp(mu + sigma * rng.standard_normal(n)),
-                         mean=mu, std=sigma)
+                         lambda builder, p: builder.lognormal(mu, sigma, p.cache), mean=mu, std=sigma)
 
 
 def exponential(beta=1.0):
     """Exponential distribution with scale (mean) ``beta``; NEST does not check beta."""
     scale = float(beta)
-    return _Distribution("exponential", lambda rng, n: scale * rng.standard_exponential(n), beta=scale)
+    return _Distribution("exponential", lambda rng, n: scale * rng.standard_exponential(n),
+                         lambda builder, p: builder.exponential(scale), beta=scale)

@@ -79,7 +79,8 @@ def compiled(kernel_file, exports):
     return {name: checked(getattr(extension, name), name, signature) for name, signature in exports.items()}
 
 
-_DTYPES = {"f8": np.dtype(np.float64), "i8": np.dtype(np.int64), "b1": np.dtype(np.bool_)}
+_DTYPES = {"f8": np.dtype(np.float64), "i8": np.dtype(np.int64), "u8": np.dtype(np.uint64),
+           "b1": np.dtype(np.bool_)}
 
 
 def _arrays(signature):
