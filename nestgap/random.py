@@ -6,17 +6,12 @@ other through ``+ - * /``, unary ``-`` and ``** number``, built as PyNEST
 builds them (``c - p`` is ``p * -1 + c``, ``c / p`` is ``p ** -1 * c``); every
 operand of a composed parameter is drawn on its own, the left one first.
 
-Two ways of drawing:
-
-- **numpy** (nestgap's own randomness): :meth:`Parameter.draw` takes ``n``
-  independent values from a ``numpy.random.Generator``; ``GetValue()`` without
-  arguments draws from the module generator (:func:`set_default_rng`).
-- **NEST's streams** (nestgap.rng, docs/nest_randomness.md): :meth:`Parameter.emit`
-  writes the parameter as a program the compiled kernels evaluate on NEST's
-  streams; :meth:`Parameter.values_on` draws ``n`` values on one stream and
-  ``GetValue(streams)`` is NEST's Parameter.GetValue() on the rank-synced stream
-  of a :class:`nestgap.rng.RandomStreams`. A normal or lognormal parameter keeps,
-  per thread, the second value of its last polar pair, as NEST's does.
+The simulation kernel draws them from NEST's streams (nestgap.rng,
+docs/nest_randomness.md): :meth:`Parameter.emit` writes a parameter as a program
+the compiled kernels evaluate, :meth:`Parameter.values_on` draws ``n`` values
+on one stream, and ``GetValue()`` is NEST's Parameter.GetValue() on the
+kernel's rank-synced stream. A normal or lognormal parameter keeps, per thread,
+the second value of its last polar pair, as NEST's does.
 
 Argument checks and error messages follow NEST 3.10 (observed by running
 ``nest.random.*`` of nest-simulator 3.10.0): e.g. ``uniform(1, 1)`` raises
@@ -24,7 +19,6 @@ Argument checks and error messages follow NEST 3.10 (observed by running
 """
 
 import numbers
-import operator
 
 import numpy as np
 
@@ -41,17 +35,10 @@ def is_parameter(x):
 
 
 class Parameter:
-    """A random quantity; ``draw(rng, n)`` returns ``n`` independent values.
-
-    Subclasses implement ``_draw(rng, n)`` (float64 array, numpy) and ``emit(builder)``
-    (NEST's program, nestgap.rng.programs).
-    """
+    """A random quantity, drawn per element; subclasses implement ``emit(builder)`` (NEST's
+    program, nestgap.rng.programs)."""
 
     __array_ufunc__ = None  # numpy arrays defer to our reflected operators
-
-    def draw(self, rng, n):
-        """``n`` independent values (float64 array), deterministic for a given rng state."""
-        return np.asarray(self._draw(rng, int(n)), dtype=np.float64)
 
     def values_on(self, stream, n, thread=0):
         """``n`` values drawn in turn from ``stream`` (a nestgap.rng.Stream) as NEST's
@@ -76,25 +63,25 @@ class Parameter:
         raise NotImplementedError()  # what PyNEST raises for other operands
 
     def __add__(self, other):
-        return _BinOp(operator.add, "+", self, self._operand(other))
+        return _BinOp("+", self, self._operand(other))
 
     def __radd__(self, other):
         return self + other
 
     def __sub__(self, other):
-        return _BinOp(operator.sub, "-", self, self._operand(other))
+        return _BinOp("-", self, self._operand(other))
 
     def __rsub__(self, other):
         return self * (-1) + other
 
     def __mul__(self, other):
-        return _BinOp(operator.mul, "*", self, self._operand(other))
+        return _BinOp("*", self, self._operand(other))
 
     def __rmul__(self, other):
         return self * other
 
     def __truediv__(self, other):
-        return _BinOp(operator.truediv, "/", self, self._operand(other))
+        return _BinOp("/", self, self._operand(other))
 
     def __rtruediv__(self, other):
         return self ** -1 * other
@@ -114,9 +101,6 @@ class _Constant(Parameter):
     def __init__(self, value):
         self.value = value
 
-    def _draw(self, rng, n):
-        return np.full(n, self.value)
-
     def emit(self, builder):
         builder.constant(self.value)
 
@@ -125,14 +109,8 @@ class _Constant(Parameter):
 
 
 class _BinOp(Parameter):
-    def __init__(self, op, symbol, left, right):
-        self.op, self.symbol, self.left, self.right = op, symbol, left, right
-
-    def _draw(self, rng, n):
-        a = self.left.draw(rng, n)
-        b = self.right.draw(rng, n)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return self.op(a, b)  # x / 0 -> inf, as in NEST
+    def __init__(self, symbol, left, right):
+        self.symbol, self.left, self.right = symbol, left, right
 
     def emit(self, builder):
         self.left.emit(builder)
@@ -147,10 +125,6 @@ class _Power(Parameter):
     def __init__(self, base, exponent):
         self.base, self.exponent = base, exponent
 
-    def _draw(self, rng, n):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.power(self.base.draw(rng, n), self.exponent)
-
     def emit(self, builder):
         self.base.emit(builder)
         builder.power(self.exponent)
@@ -160,15 +134,12 @@ class _Power(Parameter):
 
 
 class _Distribution(Parameter):
-    """A named distribution: ``sample(rng, n)`` draws with numpy, ``write(builder)`` emits
-    NEST's leaf (normal and lognormal with this parameter's own per-thread caches)."""
+    """A named distribution: ``write(builder)`` emits NEST's leaf (normal and lognormal with this
+    parameter's own per-thread caches)."""
 
-    def __init__(self, name, sample, write, **args):
-        self.name, self._sample, self._write, self.args = name, sample, write, args
+    def __init__(self, name, write, **args):
+        self.name, self._write, self.args = name, write, args
         self.cache = DistributionCache()
-
-    def _draw(self, rng, n):
-        return self._sample(rng, n)
 
     def emit(self, builder):
         self._write(builder, self)
@@ -183,8 +154,7 @@ def uniform(min=0.0, max=1.0):  # noqa: A002 -- PyNEST's argument names
     lo, hi = float(min), float(max)
     if not lo < hi:
         raise BadProperty("nest::UniformParameter: min < max required.")
-    return _Distribution("uniform", lambda rng, n: lo + (hi - lo) * rng.random(n),
-                         lambda builder, p: builder.uniform(lo, hi - lo), min=lo, max=hi)
+    return _Distribution("uniform", lambda builder, p: builder.uniform(lo, hi - lo), min=lo, max=hi)
 
 
 def uniform_int(max):  # noqa: A002
@@ -194,8 +164,7 @@ def uniform_int(max):  # noqa: A002
     hi = int(max)
     if hi <= 0:
         raise BadProperty("nest::UniformIntParameter: max > 0 required.")
-    return _Distribution("uniform_int", lambda rng, n: rng.integers(0, hi, n).astype(np.float64),
-                         lambda builder, p: builder.uniform_int(hi), max=hi)
+    return _Distribution("uniform_int", lambda builder, p: builder.uniform_int(hi), max=hi)
 
 
 def normal(mean=0.0, std=1.0):
@@ -203,8 +172,7 @@ def normal(mean=0.0, std=1.0):
     mu, sigma = float(mean), float(std)
     if not sigma > 0:
         raise BadProperty("nest::NormalParameter: std > 0 required.")
-    return _Distribution("normal", lambda rng, n: mu + sigma * rng.standard_normal(n),
-                         lambda builder, p: builder.normal(mu, sigma, p.cache), mean=mu, std=sigma)
+    return _Distribution("normal", lambda builder, p: builder.normal(mu, sigma, p.cache), mean=mu, std=sigma)
 
 
 def lognormal(mean=0.0, std=1.0):
@@ -212,12 +180,10 @@ def lognormal(mean=0.0, std=1.0):
     mu, sigma = float(mean), float(std)
     if not sigma > 0:
         raise BadProperty("nest::LognormalParameter: std > 0 required.")
-    return _Distribution("lognormal", lambda rng, n: np.exp(mu + sigma * rng.standard_normal(n)),
-                         lambda builder, p: builder.lognormal(mu, sigma, p.cache), mean=mu, std=sigma)
+    return _Distribution("lognormal", lambda builder, p: builder.lognormal(mu, sigma, p.cache), mean=mu, std=sigma)
 
 
 def exponential(beta=1.0):
     """Exponential distribution with scale (mean) ``beta``; NEST does not check beta."""
     scale = float(beta)
-    return _Distribution("exponential", lambda rng, n: scale * rng.standard_exponential(n),
-                         lambda builder, p: builder.exponential(scale), beta=scale)
+    return _Distribution("exponential", lambda builder, p: builder.exponential(scale), beta=scale)

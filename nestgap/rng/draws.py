@@ -103,11 +103,14 @@ def synapse_draw_order(names):
 @dataclass
 class Connections:
     """Connections one thread creates in one rule application, in creation order:
-    ``source``, ``target`` (int64 arrays) and the drawn synapse ``values`` {name: float64 array}."""
+    ``source``, ``target`` (int64 arrays), the drawn synapse ``values`` {name: float64 array}
+    and, for rules that connect listed pairs (one_to_one, fixed_outdegree), ``pair`` (int64:
+    the index of each connection's pair in the rule's pair order; else None)."""
 
     source: np.ndarray
     target: np.ndarray
     values: dict
+    pair: np.ndarray = None
 
     @classmethod
     def from_rows(cls, rows, names):
@@ -127,10 +130,17 @@ def _node_args(ids, n_vp, flags):
 
 
 def _per_vp(streams, programs, names, vps, run):
-    """``run(vp, caches)`` -> rows for each VP in ``vps`` (default all), caches shared."""
+    """``run(vp, caches)`` -> rows (or (rows, pair indices)) for each VP in ``vps`` (default
+    all), caches shared."""
     caches = programs.gather(streams.n_vp)
-    result = {vp: Connections.from_rows(run(vp, caches), names)
-              for vp in (range(streams.n_vp) if vps is None else vps)}
+    result = {}
+    for vp in (range(streams.n_vp) if vps is None else vps):
+        rows = run(vp, caches)
+        pair = None
+        if isinstance(rows, tuple):
+            rows, pair = rows
+        result[vp] = Connections.from_rows(rows, names)
+        result[vp].pair = pair
     programs.scatter(caches)
     return result
 
@@ -155,7 +165,7 @@ def one_to_one(streams, sources, targets, syn, source_device=None, target_device
         passes.append((targets, sources, target_device, source_device))
 
     def run(vp, caches):
-        chunks = []
+        chunks, pairs = [], []
         for s_ids, t_ids, s_dev, t_dev in passes:
             s_ids, s_vp, s_dev = _node_args(s_ids, streams.n_vp, s_dev)
             t_ids, t_vp, t_dev = _node_args(t_ids, streams.n_vp, t_dev)
@@ -164,7 +174,8 @@ def one_to_one(streams, sources, targets, syn, source_device=None, target_device
             chunks.append(functions().connect_pairs(streams.vp_specific[vp].state, caches, programs.code,
                                                     programs.starts, s_ids[attempt], t_ids[attempt],
                                                     t_vp[attempt], np.ascontiguousarray(keep)))
-        return np.concatenate(chunks)
+            pairs.append(np.flatnonzero(attempt)[keep])
+        return np.concatenate(chunks), np.concatenate(pairs)
 
     return _per_vp(streams, programs, names, vps, run)
 
@@ -226,9 +237,10 @@ def fixed_outdegree(streams, sources, targets, outdegree, syn, source_device=Non
     def run(vp, caches):
         attempt = pair_t_dev | (pair_t_vp == vp)
         keep = np.where(pair_t_dev, np.where(pair_s_dev, pair_t_vp, pair_s_vp) == vp, True)[attempt]
-        return functions().connect_pairs(streams.vp_specific[vp].state, caches, programs.code, syn_starts,
+        rows = functions().connect_pairs(streams.vp_specific[vp].state, caches, programs.code, syn_starts,
                                          pair_sources[attempt], pair_targets[attempt], pair_t_vp[attempt],
                                          np.ascontiguousarray(keep))
+        return rows, np.flatnonzero(attempt)[keep]
 
     return _per_vp(streams, programs, names, vps, run)
 

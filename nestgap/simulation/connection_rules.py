@@ -46,6 +46,7 @@ import numpy as np
 from nestgap.exceptions import (BadProperty, DimensionMismatch, IllegalConnection,
                                 NotImplemented, TypeMismatch, UnaccessedDictionaryEntry)
 from nestgap.random import is_parameter
+from nestgap.rng import draws
 
 __all__ = ["RULES", "ConnectionPlan", "normalize_conn_spec", "plan_connections",
            "synapse_values", "check_parameter_array"]
@@ -96,6 +97,7 @@ class ConnectionPlan:
     conn_spec: dict = field(repr=False)
     n_pre: int = 0
     n_post: int = 0
+    drawn: dict = field(default_factory=dict, repr=False)   # random synapse parameters, per connection
 
     @property
     def n_expected_values(self):
@@ -275,10 +277,7 @@ def _check_rule_parameters(rule, spec, out, n_pre, n_post):
         raise IndexError(f"map::at (conn_spec entry '{key}' is required by rule '{rule}')")
     value = spec[key]
     random_ok = rule in ("fixed_indegree", "fixed_outdegree", "pairwise_bernoulli", "pairwise_poisson")
-    if is_parameter(value) and random_ok:
-        if rule != "pairwise_bernoulli":
-            raise NotImplemented(f"nestgap does not support a random parameter as '{key}' "
-                                 f"(NEST 3.10 does); use a number")
+    if is_parameter(value) and random_ok:  # drawn by the rule (nestgap.rng.draws)
         out[key] = value
         return
     value = _as_long(key, value) if ctype == "long" else _as_double(key, value)
@@ -339,98 +338,32 @@ def _positions(ids, query):
     return np.where(sorted_ids[pos] == query, order[pos], -1).astype(np.int64)
 
 
-def _distinct(rng, rows, counts, highs):
-    """For entry e of row rows[e], an index in [0, highs[row]); indices within a row distinct.
-
-    Result distribution as NEST's draw-and-redraw-duplicates loop: every ordered
-    tuple of distinct indices is equally likely.
-    """
-    idx = np.empty(len(rows), dtype=np.int64)
-    dense_row = counts * 2 > highs
-    dense = dense_row[rows]
-
-    # sparse rows: draw, then redraw every repeated index (the first one stays)
-    sp = np.flatnonzero(~dense)
-    if sp.size:
-        r, h = rows[sp], highs[rows[sp]]
-        vals = rng.integers(0, h)
-        width = int(highs.max()) + 1
-        sel = np.arange(sp.size)
-        while sel.size:
-            keys = r[sel] * width + vals[sel]
-            _, first = np.unique(keys, return_index=True)
-            dup = np.ones(sel.size, dtype=bool)
-            dup[first] = False
-            if not dup.any():
-                break
-            vals[sel[dup]] = rng.integers(0, h[sel[dup]])
-            again = np.zeros(len(counts), dtype=bool)
-            again[r[sel[dup]]] = True
-            sel = sel[again[r[sel]]]
-        idx[sp] = vals
-
-    # dense rows (more than half of the pool): order the pool by random keys
-    drows = np.flatnonzero(dense_row & (counts > 0))
-    if drows.size:
-        w = int(highs[drows].max())
-        keys = rng.random((drows.size, w))
-        keys[np.arange(w)[None, :] >= highs[drows][:, None]] = 2.0
-        order = np.argsort(keys, axis=1)
-        take = np.arange(w)[None, :] < counts[drows][:, None]
-        idx[dense] = order[take]  # row-major, rows ascending: the order of ``rows``
-    return idx
-
-
-def _draw_rows(rng, counts, pool, excl, distinct):
-    """``counts[r]`` indices into range(pool) for every row r, skipping position
-    ``excl[r]`` (-1: none); with ``distinct`` no index repeats within a row.
-
-    Returns (row, index) arrays, rows ascending, draws of a row in draw order.
-    """
-    counts = np.asarray(counts, dtype=np.int64)
-    highs = pool - (excl >= 0).astype(np.int64)
-    rows = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-    if rows.size == 0:
-        return rows, rows.copy()
-    idx = _distinct(rng, rows, counts, highs) if distinct else rng.integers(0, highs[rows])
-    e = excl[rows]
-    idx += (e >= 0) & (idx >= e)
-    return rows, idx
-
-
-def _bernoulli_flat(rng, m, p):
-    """Sorted indices i in range(m), each included independently with probability p."""
-    if m == 0 or p <= 0:
-        return np.empty(0, dtype=np.int64)
-    if p >= 1 or math.isnan(p):  # NEST connects when not (u >= p): NaN connects all
-        return np.arange(m, dtype=np.int64)
-    parts, last = [], -1
-    while True:  # gaps between successes are geometric
-        mean = (m - 1 - last) * p
-        batch = int(mean + 6.0 * math.sqrt(mean) + 32)
-        cand = last + np.cumsum(rng.geometric(p, batch))
-        inside = cand[cand < m]
-        parts.append(inside)
-        if inside.size < batch:
-            return np.concatenate(parts)
-        last = int(cand[-1])
+def _occurrence(keys):
+    """For each entry, how many entries with the same key come before it."""
+    order = np.argsort(keys, kind="stable")
+    first = np.searchsorted(keys[order], keys[order])
+    rank = np.empty(len(keys), np.int64)
+    rank[order] = np.arange(len(keys)) - first
+    return rank
 
 
 # --------------------------------------------------------------------------- planning
 
-def plan_connections(pre_ids, post_ids, conn_spec, rng, *, same_collection, requires_symmetric,
-                     syn_values=None):
+def plan_connections(pre_ids, post_ids, conn_spec, streams, *, same_collection, requires_symmetric,
+                     syn_values=None, is_device=None, network_size=None):
     """Connections for ``nest.Connect(pre, post, conn_spec, ...)`` as a :class:`ConnectionPlan`.
 
-    ``pre_ids``/``post_ids``: int64 arrays of (unique) node ids; ``rng``: a
-    numpy Generator; ``same_collection``: pre and post are the identical
-    NodeCollection object; ``requires_symmetric``: the synapse model requires
-    symmetric connections (gap_junction). ``syn_values`` (optional): the
-    synapse parameters as the user gave them (name -> number, list/array or
-    random Parameter; leave out 'synapse_model'); they are needed for NEST's
-    checks that depend on them (array shapes, make_symmetric with random
-    values, gap-junction patterns with non-scalar values) — None means
-    defaults/scalars only.
+    ``pre_ids``/``post_ids``: int64 arrays of (unique) node ids; ``streams``: NEST's random
+    streams (nestgap.rng.RandomStreams; the rule draws as NEST does for their VP count,
+    docs/nest_randomness.md); ``same_collection``: pre and post are the identical
+    NodeCollection object; ``requires_symmetric``: the synapse model requires symmetric
+    connections (gap_junction). ``syn_values`` (optional): the synapse parameters as the user
+    gave them (name -> number, list/array or random Parameter; leave out 'synapse_model'); they
+    are needed for NEST's checks that depend on them (array shapes, make_symmetric with random
+    values, gap-junction patterns with non-scalar values) and random ones are drawn with the
+    connections (``plan.drawn``). ``is_device``: by node id, is the node a device (devices have
+    an instance on every thread). ``network_size``: the number of nodes (NEST's fixed_indegree
+    draws a random in-degree for every target on every thread unless the targets are all nodes).
     """
     pre = np.asarray(pre_ids, dtype=np.int64).reshape(-1)
     post = np.asarray(post_ids, dtype=np.int64).reshape(-1)
@@ -449,38 +382,53 @@ def plan_connections(pre_ids, post_ids, conn_spec, rng, *, same_collection, requ
         if not ok:
             raise BadProperty(_GAP_PATTERN_MESSAGE)
 
-    build = _BUILDERS[rule]
-    sources, targets, value_index, shape = build(pre, post, spec, rng)
+    random_syn = {k: v for k, v in syn_values.items() if is_parameter(v)}
+    devices = (np.zeros(len(pre), bool), np.zeros(len(post), bool)) if is_device is None else \
+        (is_device[pre], is_device[post])
+    context = {"network_size": len(np.union1d(pre, post)) if network_size is None else network_size,
+               "arrays": any(_is_array(v) for v in syn_values.values())}
+    sources, targets, value_index, shape, drawn = _BUILDERS[rule](pre, post, spec, streams, random_syn, devices,
+                                                                   context)
     return ConnectionPlan(rule=rule, sources=sources.astype(np.int64, copy=False),
                           targets=targets.astype(np.int64, copy=False),
                           value_index=value_index.astype(np.int64, copy=False),
                           expected_shape=shape, make_symmetric=symmetric, conn_spec=spec,
-                          n_pre=len(pre), n_post=len(post))
+                          n_pre=len(pre), n_post=len(post), drawn=drawn)
 
 
-def _one_to_one(pre, post, spec, rng):
-    keep = np.arange(len(pre)) if spec["allow_autapses"] else np.flatnonzero(pre != post)
-    # a skipped autapse does not consume an array value (measured with NEST 3.10)
-    sources, targets, vi = pre[keep], post[keep], np.arange(keep.size)
-    if spec["make_symmetric"]:  # reverse connections afterwards, same values in the same order
-        sources, targets = np.concatenate([sources, post[keep]]), np.concatenate([targets, pre[keep]])
-        vi = np.concatenate([vi, vi])
-    return sources, targets, vi, (len(pre),)
+def _joined(per_vp):
+    """The connections of all VPs, VP by VP (each in its creation order): sources, targets,
+    drawn values, pair indices (or None)."""
+    parts = [per_vp[vp] for vp in sorted(per_vp)]
+    sources = np.concatenate([c.source for c in parts])
+    targets = np.concatenate([c.target for c in parts])
+    drawn = {name: np.concatenate([c.values[name] for c in parts]) for name in (parts[0].values if parts else {})}
+    pair = None if not parts or parts[0].pair is None else np.concatenate([c.pair for c in parts])
+    return sources, targets, drawn, pair
 
 
-def _all_to_all(pre, post, spec, rng):
+def _one_to_one(pre, post, spec, streams, syn, devices, context):
+    # a skipped autapse does not consume an array value (measured with NEST 3.10); the reverse
+    # connections of make_symmetric take the same values in the same order
+    sources, targets, drawn, pair = _joined(draws.one_to_one(
+        streams, pre, post, syn, *devices, allow_autapses=spec["allow_autapses"],
+        make_symmetric=spec["make_symmetric"]))
+    kept = np.arange(len(pre)) if spec["allow_autapses"] else np.flatnonzero(pre != post)
+    value_index = np.searchsorted(kept, pair)
+    return sources, targets, value_index, (len(pre),), drawn
+
+
+def _all_to_all(pre, post, spec, streams, syn, devices, context):
     # NEST loops over targets, then sources; a skipped autapse does consume its array value
-    sources, targets = np.tile(pre, len(post)), np.repeat(post, len(pre))
-    vi = np.arange(sources.size)
-    if not spec["allow_autapses"]:
-        keep = sources != targets
-        sources, targets, vi = sources[keep], targets[keep], vi[keep]
-    return sources, targets, vi, (len(post), len(pre))
+    sources, targets, drawn, _ = _joined(draws.all_to_all(streams, pre, post, syn, *devices,
+                                                            allow_autapses=spec["allow_autapses"]))
+    value_index = _positions(post, targets) * len(pre) + _positions(pre, sources)
+    return sources, targets, value_index, (len(post), len(pre)), drawn
 
 
 def _hang_guard(word, degree, pool, excl, multapses):
     """NEST 3.10 redraws forever if a node has too few partners other than itself."""
-    if degree == 0 or not (excl >= 0).any():
+    if is_parameter(degree) or degree == 0 or not excl:
         return
     if (not multapses and degree > pool - 1) or pool - 1 == 0:
         raise BadProperty(
@@ -489,92 +437,61 @@ def _hang_guard(word, degree, pool, excl, multapses):
             f"(NEST 3.10 does not return for this request)")
 
 
-def _fixed_degree(fixed, drawn, spec, rng, word):
-    """``spec[word]`` partners from ``drawn`` for every node of ``fixed``, row by row;
-    returns (fixed ids, drawn ids, value index, shape of a value array)."""
-    k = spec[word.lower()]
-    excl = np.full(len(fixed), -1, np.int64) if spec["allow_autapses"] else _positions(drawn, fixed)
-    _hang_guard(word, k, len(drawn), excl, spec["allow_multapses"])
-    rows, idx = _draw_rows(rng, np.full(len(fixed), k), len(drawn), excl, not spec["allow_multapses"])
-    return fixed[rows], drawn[idx], np.arange(rows.size), (len(fixed), k)
+def _fixed_indegree(pre, post, spec, streams, syn, devices, context):
+    k = spec["indegree"]
+    _hang_guard("Indegree", k, len(pre), not spec["allow_autapses"] and np.isin(post, pre).any(),
+                spec["allow_multapses"])
+    everywhere = draws.loop_over_targets(len(post), context["network_size"],
+                                         len(post) == 0 or post[-1] - post[0] + 1 == len(post), context["arrays"])
+    sources, targets, drawn, _ = _joined(draws.fixed_indegree(
+        streams, pre, post, k, syn, *devices, allow_autapses=spec["allow_autapses"],
+        allow_multapses=spec["allow_multapses"], draw_for_all_targets=everywhere))
+    shape = None if is_parameter(k) else (len(post), k)
+    value_index = _positions(post, targets) * (0 if shape is None else k) + _occurrence(targets)
+    return sources, targets, value_index, shape, drawn
 
 
-def _fixed_indegree(pre, post, spec, rng):
-    targets, sources, vi, shape = _fixed_degree(post, pre, spec, rng, "Indegree")
-    return sources, targets, vi, shape
+def _fixed_outdegree(pre, post, spec, streams, syn, devices, context):
+    k = spec["outdegree"]
+    _hang_guard("Outdegree", k, len(post), not spec["allow_autapses"] and np.isin(pre, post).any(),
+                spec["allow_multapses"])
+    sources, targets, drawn, pair = _joined(draws.fixed_outdegree(
+        streams, pre, post, k, syn, *devices, allow_autapses=spec["allow_autapses"],
+        allow_multapses=spec["allow_multapses"]))
+    shape = None if is_parameter(k) else (len(pre), k)
+    return sources, targets, pair, shape, drawn
 
 
-def _fixed_outdegree(pre, post, spec, rng):
-    return _fixed_degree(pre, post, spec, rng, "Outdegree")
-
-
-def _fixed_total_number(pre, post, spec, rng):
+def _fixed_total_number(pre, post, spec, streams, syn, devices, context):
     n = spec["N"]
-    s = rng.integers(0, len(pre), n)
-    t = rng.integers(0, len(post), n)
-    if not spec["allow_autapses"] and n > 0:
-        if len(pre) == 1 and len(post) == 1 and pre[0] == post[0]:
-            raise BadProperty("Total number of connections cannot be satisfied: the only possible "
-                              "connection is an autapse and autapses are forbidden "
-                              "(NEST 3.10 does not return for this request)")
-        bad = np.flatnonzero(pre[s] == post[t])
-        while bad.size:  # NEST redraws both ends of a rejected pair
-            s[bad] = rng.integers(0, len(pre), bad.size)
-            t[bad] = rng.integers(0, len(post), bad.size)
-            bad = bad[pre[s[bad]] == post[t[bad]]]
-    return pre[s], post[t], np.arange(n), (n,)
+    if not spec["allow_autapses"] and n > 0 and len(pre) == 1 and len(post) == 1 and pre[0] == post[0]:
+        raise BadProperty("Total number of connections cannot be satisfied: the only possible "
+                          "connection is an autapse and autapses are forbidden "
+                          "(NEST 3.10 does not return for this request)")
+    sources, targets, drawn, _ = _joined(draws.fixed_total_number(streams, pre, post, n, syn, *devices,
+                                                                    allow_autapses=spec["allow_autapses"]))
+    return sources, targets, np.arange(len(sources)), (n,), drawn
 
 
-def _pairwise_bernoulli(pre, post, spec, rng):
+def _pairwise_bernoulli(pre, post, spec, streams, syn, devices, context):
+    sources, targets, drawn, _ = _joined(draws.pairwise_bernoulli(streams, pre, post, spec["p"], syn, *devices,
+                                                                    allow_autapses=spec["allow_autapses"]))
+    return sources, targets, np.arange(len(sources)), None, drawn
+
+
+def _pairwise_poisson(pre, post, spec, streams, syn, devices, context):
+    sources, targets, drawn, _ = _joined(draws.pairwise_poisson(
+        streams, pre, post, spec["pairwise_avg_num_conns"], syn, *devices, allow_autapses=spec["allow_autapses"]))
+    return sources, targets, np.arange(len(sources)), None, drawn
+
+
+def _symmetric_pairwise_bernoulli(pre, post, spec, streams, syn, devices, context):
     p = spec["p"]
-    n_pre, n_post = len(pre), len(post)
-    if is_parameter(p):  # p drawn for every pair; targets in chunks to bound memory
-        parts, step = [], max(1, (1 << 20) // n_pre)
-        for start in range(0, n_post, step):
-            rows = min(step, n_post - start)
-            u = rng.random(rows * n_pre)
-            hit = np.flatnonzero(~(u >= p.draw(rng, rows * n_pre)))
-            parts.append(hit + start * n_pre)
-        flat = np.concatenate(parts)
-    else:
-        flat = _bernoulli_flat(rng, n_pre * n_post, p)
-    sources, targets = pre[flat % n_pre], post[flat // n_pre]  # targets outer, as NEST
-    if not spec["allow_autapses"]:
-        keep = sources != targets
-        sources, targets, flat = sources[keep], targets[keep], flat[keep]
-    return sources, targets, np.arange(sources.size), None
-
-
-def _pairwise_poisson(pre, post, spec, rng):
-    lam = spec["pairwise_avg_num_conns"]
-    m = len(pre) * len(post)
-    # independent Poisson counts per pair = a Poisson total spread uniformly over the pairs
-    total = 0 if math.isnan(lam) else rng.poisson(lam * m)
-    flat = np.sort(rng.integers(0, m, total))
-    sources, targets = pre[flat % len(pre)], post[flat // len(pre)]
-    if not spec["allow_autapses"]:
-        keep = sources != targets
-        sources, targets = sources[keep], targets[keep]
-    return sources, targets, np.arange(sources.size), None
-
-
-def _symmetric_pairwise_bernoulli(pre, post, spec, rng):
-    p, n_pre = spec["p"], len(pre)
     if math.isnan(p):
         raise BadProperty("Connection probability 0 <= p < 1 required (got NaN; NEST 3.10 does not "
                           "return for this request).")
-    # per target: k ~ Binomial(n_pre, p), redrawn while k == n_pre; then k distinct
-    # sources other than the target, each connected in both directions
-    k = rng.binomial(n_pre, p, len(post))
-    full = np.flatnonzero(k >= n_pre)
-    while full.size:
-        k[full] = rng.binomial(n_pre, p, full.size)
-        full = full[k[full] >= n_pre]
-    rows, idx = _draw_rows(rng, k, n_pre, _positions(pre, post), True)
-    s, t = pre[idx], post[rows]
-    sources = np.stack([s, t], axis=1).reshape(-1)  # s -> t, then t -> s
-    targets = np.stack([t, s], axis=1).reshape(-1)
-    return sources, targets, np.arange(sources.size), None
+    sources, targets, drawn, _ = _joined(draws.symmetric_pairwise_bernoulli(streams, pre, post, p, syn))
+    return sources, targets, np.arange(len(sources)), None, drawn
 
 
 _BUILDERS = {
@@ -591,19 +508,19 @@ _BUILDERS = {
 
 # --------------------------------------------------------------------------- values
 
-def synapse_values(value, plan, name, rng):
+def synapse_values(value, plan, name):
     """One float64 value per connection of ``plan`` for synapse parameter ``name``.
 
     A number broadcasts; a list/array must have the rule's shape (PyNEST's
     ValueError/TypeError otherwise) and is indexed with ``plan.value_index``;
-    a ``nestgap.random.Parameter`` is drawn once per connection, in creation
-    order (refused with make_symmetric, as NEST requires resettable values).
+    a ``nestgap.random.Parameter`` was drawn by the rule, per connection, as NEST
+    draws it (refused with make_symmetric, as NEST requires resettable values).
     """
     n = len(plan)
     if is_parameter(value):
         if plan.make_symmetric:
             raise NotImplemented("Symmetric connections require parameters that can be reset.")
-        return value.draw(rng, n)
+        return plan.drawn[name]
     if _is_array(value):
         check_parameter_array(name, value, plan.conn_spec, plan.n_pre, plan.n_post)
         flat = np.asarray(value, dtype=np.float64).reshape(-1)

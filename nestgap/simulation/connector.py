@@ -20,10 +20,10 @@ SYNAPSE_KEYS = ("weight", "delay", "receptor_type")
 
 
 class Connector:
-    def __init__(self, network, delays, rng):
+    def __init__(self, network, delays, streams):
         self.network = network
         self.delays = delays          # the kernel's DelayChecker
-        self.rng = rng                # () -> the numpy Generator of the kernel
+        self.streams = streams        # () -> the kernel's RandomStreams
         self._pair_plans = {}         # layout of (conn_spec, syn_spec) -> (synapse, make_symmetric) or None
 
     @property
@@ -41,18 +41,18 @@ class Connector:
         for ids in (pre, post):
             if len(ids):
                 net.locate(int(ids.max()))
-        plan = plan_connections(pre, post, conn_spec, self.rng(), same_collection=same_collection,
+        plan = plan_connections(pre, post, conn_spec, self.streams(), same_collection=same_collection,
                                 requires_symmetric=synapse.requires_symmetric,
-                                syn_values={k: v for k, v in syn_spec.items() if k in ("weight", "delay")})
-        weight = synapse_values(syn_spec.get("weight", synapse.defaults["weight"]), plan, "weight", self.rng())
+                                syn_values={k: v for k, v in syn_spec.items() if k in ("weight", "delay")},
+                                is_device=~net.neuron_mask(), network_size=net.size)
+        weight = synapse_values(syn_spec.get("weight", synapse.defaults["weight"]), plan, "weight")
         steps = None
         if synapse.has_delay:
-            delay = synapse_values(syn_spec.get("delay", synapse.defaults["delay"]), plan, "delay", self.rng())
+            delay = synapse_values(syn_spec.get("delay", synapse.defaults["delay"]), plan, "delay")
             steps = self.grid.delay_steps(delay)
         check = None
         if plan.make_symmetric:  # NEST meets each pair's reverse connection first
-            n = len(plan.sources) // 2
-            check = (plan.targets[:n], plan.sources[:n])
+            check = (post, pre) if conn_spec["allow_autapses"] else (post[pre != post], pre[pre != post])
         self._commit(plan.sources, plan.targets, weight, steps, synapse, int(syn_spec.get("receptor_type", 0)),
                      check)
 
@@ -167,7 +167,8 @@ class Connector:
                 raise UnaccessedDictionaryEntry(f"Unaccessed elements in params, in function connection.set(): "
                                                 f" {key} (settable: weight, delay)")
             if is_parameter(value):
-                value = value.draw(self.rng(), len(index))
+                raise TypeMismatch(f"Expected datatype: Failed to cast '{key}' from "
+                                   "std::shared_ptr<nest::Parameter> to type double.")
             value = np.asarray(value, np.float64)
             if value.ndim and len(value) < len(index):
                 raise IndexError(f"list index out of range: '{key}' has {len(value)} values for "

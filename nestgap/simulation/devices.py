@@ -15,6 +15,7 @@ import sys
 import numpy as np
 
 from ..exceptions import BadProperty, UnaccessedDictionaryEntry
+from ..rng import draws, new_cache
 
 #: NEST reports an open-ended device window as stop = DBL_MAX
 FOREVER = sys.float_info.max
@@ -100,23 +101,37 @@ class PoissonGenerator(Device):
     model = "poisson_generator"
     defaults = {**_COMMON, "rate": 0.0}
 
+    def __init__(self, node_id, params=None):
+        self._caches = {}  # thread -> the state of its instance's Poisson distribution (kept across runs)
+        super().__init__(node_id, params)
+
     def validate(self, params, grid):
         super().validate(params, grid)
         if params["rate"] < 0:
             raise BadProperty(f"{self.name}: "
                               "The rate cannot be negative.")
 
-    def emit(self, origin, frm, to, grid, rng, n_connections):
+    def emit(self, origin, frm, to, grid, streams, targets):
+        """The events of steps [origin + frm, origin + to) over connections to ``targets``: the
+        instance on each thread draws, step by step, a count for each of its connections (those to
+        targets on its thread, in creation order) from its thread's vp-specific stream, as NEST
+        (docs/nest_randomness.md)."""
         t_min, t_max = self.window(grid)
         steps = np.arange(origin + frm, origin + to)
         steps = steps[(steps > t_min) & (steps <= t_max)]
-        if n_connections == 0 or len(steps) == 0 or self.params["rate"] == 0:
+        mean = draws.poisson_generator_mean(grid.resolution, self.params["rate"])
+        if len(targets) == 0 or len(steps) == 0 or mean <= 0:
             return _no_events()
-        lam = grid.resolution * self.params["rate"] * 1e-3
-        counts = rng.poisson(lam, size=(len(steps), n_connections))  # step-major, per target
-        step_index, connection = np.nonzero(counts)
-        n = counts[step_index, connection]
-        return connection, steps[step_index] + 1, np.ones(len(n)), n
+        thread = draws.node_vp(targets, streams.n_vp)
+        parts = []
+        for t in np.unique(thread):
+            mine = np.flatnonzero(thread == t)
+            cache = self._caches.setdefault(int(t), new_cache())
+            counts = draws.poisson_generator_counts(streams.vp_specific[t], cache, mean, len(steps), len(mine))
+            step_index, k = np.nonzero(counts)
+            parts.append((mine[k], steps[step_index] + 1, counts[step_index, k]))
+        connection, stamps, n = (np.concatenate([p[i] for p in parts]) for i in range(3))
+        return connection, stamps, np.ones(len(n)), n
 
 
 class SpikeGenerator(Device):
@@ -178,7 +193,8 @@ class DCGenerator(Device):
     event = "current"
     defaults = {**_COMMON, "amplitude": 0.0}
 
-    def emit(self, origin, frm, to, grid, rng, n_connections):
+    def emit(self, origin, frm, to, grid, streams, targets):
+        n_connections = len(targets)
         t_min, t_max = self.window(grid)
         steps = np.arange(origin + frm, origin + to)
         steps = steps[(t_min < steps + 2) & (steps + 2 <= t_max)]  # NEST's current-generator rule

@@ -37,11 +37,11 @@ class WFRWarning(UserWarning):
 
 
 class Engine:
-    def __init__(self, network, settings, delays):
+    def __init__(self, network, settings, delays, streams):
         self.network = network
         self.settings = settings
         self.delays = delays           # the kernel's DelayChecker (frozen by the first Simulate)
-        self.rng = np.random.Generator(np.random.PCG64(settings.rng_seed))
+        self.streams = streams         # () -> the kernel's RandomStreams
         self.clock = 0                 # first step of the current slice
         self.frm = 0                   # first lag still to simulate in the current slice
         self.ring = 0                  # ring buffer length in steps
@@ -110,6 +110,8 @@ class Engine:
         D = self.delays.frozen[0]
         progress = _Progress(t_ms, self.time_steps, s) if s.print_time else None
         wfr_used = s.use_wfr and routing.has_gap and any(b.uses_wfr.any() for b in routing.gap_blocks)
+        streams = self.streams()
+        streams.check_rng_synchrony()  # as NEST, before and (if there are steps) after every run
         while to_do > 0:
             frm = self.frm
             to = min(D, frm + to_do)
@@ -133,6 +135,8 @@ class Engine:
             to_do -= to - frm
             if progress:
                 progress.show(self.time_steps)
+        if s.grid.steps(t_ms) > 0:
+            streams.check_rng_synchrony()
         if progress:
             progress.done()
 
@@ -188,8 +192,8 @@ class Engine:
         for node_id, connections in sorted(routing.generator_connections.items()):
             device = self.network.devices[node_id]
             if device.role == "stepwise":
-                index, stamps, factor, multiplicity = device.emit(self.clock, frm, to, grid, self.rng,
-                                                                  len(connections))
+                index, stamps, factor, multiplicity = device.emit(self.clock, frm, to, grid, self.streams(),
+                                                                  routing.target[connections])
                 parts.append((node_id, device.event == "current", connections[index], stamps, factor, multiplicity))
         device, connection, stamps, factor, multiplicity = self._scheduled_events(frm, to)
         if len(device):

@@ -6,10 +6,10 @@ delay checker, the connector and the engine, and answers the face's requests
 Simulate). The face never reaches behind it.
 
 All randomness (random parameters, connection rules, Poisson generators)
-comes from one numpy generator seeded with ``rng_seed``, drawn in call order,
-so a script gives the same result for any number of threads or virtual
-processes (NEST's results depend on the number of virtual processes;
-nestgap's do not).
+comes from NEST's random streams (:mod:`nestgap.rng`: the rank-synced, vp-synced
+and vp-specific streams of ``rng_type``, ``rng_seed`` and the number of
+virtual processes), drawn by whom and in the order NEST draws them, so a script
+gives NEST's numbers for any number of virtual processes.
 
 Requests are all or nothing: a Create whose parameters are refused leaves
 its nodes at their defaults, a refused Connect creates no connection, a
@@ -21,8 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import BadParameter, BadParameterValue, BadProperty, UnknownComponent, UnknownModelName
+from ..exceptions import (BadParameter, BadParameterValue, BadProperty, NotImplemented, UnknownComponent,
+                          UnknownModelName)
 from ..random import is_parameter
+from ..rng import RandomStreams, draws
 from .connection_rules import RULES
 from .connector import Connector
 from .delay_checker import DelayChecker
@@ -43,12 +45,18 @@ class Kernel:
         self.settings = KernelSettings()
         self.network = Network(self.settings, self.models)
         self.delays = DelayChecker(self.settings)
-        self.engine = Engine(self.network, self.settings, self.delays)
-        self.connector = Connector(self.network, self.delays, lambda: self.engine.rng)
+        self._new_streams()
+        self.engine = Engine(self.network, self.settings, self.delays, lambda: self.streams)
+        self.connector = Connector(self.network, self.delays, lambda: self.streams)
 
-    @property
-    def rng(self) -> np.random.Generator:
-        return self.engine.rng
+    def _new_streams(self):
+        """NEST's re-initialisation of every random stream (after a change of seed, type or VPs)."""
+        s = self.settings
+        self.streams = RandomStreams(s.rng_type, s.rng_seed, s.total_num_virtual_procs)
+
+    def parameter_value(self, parameter) -> float:
+        """Parameter.GetValue(): one value from the rank-synced stream."""
+        return draws.get_value(parameter, self.streams)
 
     # -- kernel status -----------------------------------------------------------------
     def get_status(self) -> dict:
@@ -69,10 +77,11 @@ class Kernel:
         new = s.updated(params, nodes_exist=self.network.size > 0,
                         connections_exist=len(self.network.connections) > 0, simulated=e.simulated,
                         defaults_modified=self.network.defaults_modified)
-        seed_changed = new.rng_seed != s.rng_seed or "rng_seed" in params
+        reseed = ("rng_seed" in params or "rng_type" in params
+                  or new.total_num_virtual_procs != s.total_num_virtual_procs)
         s.__dict__.update(new.__dict__)
-        if seed_changed:
-            e.rng = np.random.Generator(np.random.PCG64(s.rng_seed))
+        if reseed:
+            self._new_streams()
         if "biological_time" in params:
             e.clock, e.frm = 0, 0
 
@@ -231,9 +240,9 @@ class Kernel:
         """
         first = self.node_status(ids[:1])[0]
         per_node = [{} for _ in ids]
+        drawn = self._random_values(ids, {k: v for k, v in params.items() if is_parameter(v)})
         for key, value in params.items():
-            if is_parameter(value):
-                value = value.draw(self.rng, len(ids))
+            value = drawn.get(key, value)
             scalar_entry = key in first and np.ndim(first[key]) == 0 and not isinstance(first[key], str)
             if scalar_entry and isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) > 0:
                 if len(value) < len(ids):
@@ -245,6 +254,27 @@ class Kernel:
                 for d in per_node:
                     d[key] = value
         return per_node
+
+    def _random_values(self, ids, random) -> dict:
+        """Random entries {key: Parameter} of a status dict for the nodes ``ids``, drawn as NEST's
+        set_nc_status draws them: node by node, each from its VP's stream, the entries in the
+        order the model reads them (docs/nest_randomness.md). Returns {key: one value per node}."""
+        if not random:
+            return {}
+        net = self.network
+        model, block, where = net.locate(int(ids[0]))
+        # NEST's models read their parameters, then their state (a NESTML model: in declaration order)
+        order = (net.neuron_models[model].parameters + net.neuron_models[model].state if block is not None
+                 else list(where.defaults))
+        entries = sorted(random.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+        is_device = ~net.neuron_mask()[ids]
+        n_vp = self.streams.n_vp
+        if is_device.any() and n_vp > 1:
+            raise NotImplemented(f"{model}: random parameters of devices with more than one virtual process "
+                                 "(NEST gives each thread's instance its own value) are not supported by nestgap")
+        values = draws.node_values(ids, entries, self.streams, is_device)
+        column = np.where(is_device, 0, draws.node_vp(ids, n_vp))
+        return {key: v[np.arange(len(ids)), column] for key, v in values.items()}
 
     # -- connections -----------------------------------------------------------------------
     def connect(self, pre, post, conn_spec, syn_spec, same_collection: bool):

@@ -14,12 +14,11 @@ import numbers
 import numpy as np
 
 from ..exceptions import BadProperty, KernelException, bad_delay, type_mismatch
+from ..rng import DEFAULT_RNG_SEED, DEFAULT_RNG_TYPE, RNG_TYPES, check_rng_seed, check_rng_type
 from .time_grid import TimeGrid
 
-DEFAULT_RNG_SEED = 143202461
-
 # NEST processes the entries of one SetKernelStatus call in this order
-_ORDER = ("total_num_virtual_procs", "local_num_threads", "rng_seed", "biological_time", "print_time",
+_ORDER = ("total_num_virtual_procs", "local_num_threads", "rng_type", "rng_seed", "biological_time", "print_time",
           "tics_per_ms", "resolution", "use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations",
           "wfr_interpolation_order", "min_delay", "max_delay")
 SETTABLE = frozenset(_ORDER)
@@ -28,6 +27,7 @@ SETTABLE = frozenset(_ORDER)
 _LONG = ("total_num_virtual_procs", "local_num_threads", "rng_seed", "tics_per_ms", "wfr_max_iterations",
          "wfr_interpolation_order")
 _BOOL = ("print_time", "use_wfr")
+_STRING = ("rng_type",)
 
 
 class KernelSettings:
@@ -37,6 +37,7 @@ class KernelSettings:
         self.grid = TimeGrid.for_resolution(0.1)
         self.total_num_virtual_procs = 1
         self.rng_seed = DEFAULT_RNG_SEED
+        self.rng_type = DEFAULT_RNG_TYPE
         self.print_time = False
         self.use_wfr = True
         self.wfr_comm_interval = 1.0
@@ -55,7 +56,7 @@ class KernelSettings:
                 "ms_per_tic": self.grid.ms_per_tic, "tics_per_step": self.grid.tics_per_step,
                 "total_num_virtual_procs": self.total_num_virtual_procs,
                 "local_num_threads": self.total_num_virtual_procs, "num_processes": 1, "mpi_rank": 0,
-                "rng_seed": self.rng_seed, "rng_type": "pcg64 (numpy)", "rng_types": ["pcg64 (numpy)"],
+                "rng_seed": self.rng_seed, "rng_type": self.rng_type, "rng_types": list(RNG_TYPES),
                 "print_time": self.print_time, "use_wfr": self.use_wfr,
                 "wfr_comm_interval": self.wfr_comm_interval, "wfr_tol": self.wfr_tol,
                 "wfr_max_iterations": self.wfr_max_iterations,
@@ -96,9 +97,10 @@ class KernelSettings:
         self._set_total_num_virtual_procs(value, {}, **state)
 
     def _set_rng_seed(self, value, params, **_):
-        if not 1 <= value < 2 ** 32:
-            raise BadProperty("RNG seed must be in (0, 2^32-1).")
-        self.rng_seed = int(value)
+        self.rng_seed = check_rng_seed(value)
+
+    def _set_rng_type(self, value, params, **_):
+        self.rng_type = check_rng_type(value)
 
     def _set_biological_time(self, value, params, **_):
         """Only 0 is allowed; the kernel then resets the clock (see Kernel.set_status)."""
@@ -207,11 +209,14 @@ class KernelSettings:
 
 def _check_type(key, value):
     """NEST's TypeMismatch for an entry that is not of the C++ type NEST reads it as."""
-    if key in _BOOL:
+    if key in _STRING:
+        ok = isinstance(value, str)
+    elif key in _BOOL:
         ok = isinstance(value, (bool, np.bool_))
     elif key in _LONG:
         ok = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
     else:
         ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
     if not ok:
-        raise type_mismatch(key, value, "bool" if key in _BOOL else "long" if key in _LONG else "double")
+        raise type_mismatch(key, value, "std::string" if key in _STRING else "bool" if key in _BOOL
+                            else "long" if key in _LONG else "double")

@@ -9,6 +9,7 @@ import nest
 
 import nestgap
 import nestgap.random as ngr
+from nestgap.rng import RandomStreams
 from nestgap.exceptions import BadProperty
 
 nest.verbosity = nest.VerbosityLevel.ERROR
@@ -17,7 +18,8 @@ N = 200_000
 
 
 def rng(seed=1):
-    return np.random.default_rng(seed)
+    """A fresh stream: the vp-specific stream of VP 0 of NEST's default generator with ``seed``."""
+    return RandomStreams(rng_seed=seed).vp_specific[0]
 
 
 def assert_moments(x, mean, var, k=6.0):
@@ -32,46 +34,46 @@ def assert_moments(x, mean, var, k=6.0):
 # --------------------------------------------------------------------------- distributions
 
 def test_uniform():
-    x = ngr.uniform(-80.0, -40.0).draw(rng(), N)
+    x = ngr.uniform(-80.0, -40.0).values_on(rng(), N)
     assert x.dtype == np.float64 and x.shape == (N,)
     assert x.min() >= -80.0 and x.max() < -40.0
     assert_moments(x, -60.0, 40.0**2 / 12)
-    d = ngr.uniform().draw(rng(), N)  # defaults [0, 1)
+    d = ngr.uniform().values_on(rng(), N)  # defaults [0, 1)
     assert d.min() >= 0.0 and d.max() < 1.0
     assert_moments(d, 0.5, 1 / 12)
 
 
 def test_uniform_int():
-    x = ngr.uniform_int(5).draw(rng(), N)
+    x = ngr.uniform_int(5).values_on(rng(), N)
     assert x.dtype == np.float64
     assert set(np.unique(x)) == {0.0, 1.0, 2.0, 3.0, 4.0}
     counts = np.bincount(x.astype(int))
     assert np.all(np.abs(counts - N / 5) < 6 * math.sqrt(N * 0.2 * 0.8))
-    assert np.all(ngr.uniform_int(1).draw(rng(), 10) == 0.0)
+    assert np.all(ngr.uniform_int(1).values_on(rng(), 10) == 0.0)
 
 
 def test_normal():
-    assert_moments(ngr.normal(3.0, 2.0).draw(rng(), N), 3.0, 4.0)
-    assert_moments(ngr.normal().draw(rng(), N), 0.0, 1.0)
+    assert_moments(ngr.normal(3.0, 2.0).values_on(rng(), N), 3.0, 4.0)
+    assert_moments(ngr.normal().values_on(rng(), N), 0.0, 1.0)
 
 
 def test_lognormal():
     mu, s = 0.5, 0.4  # mean/std of the underlying normal, as NEST
-    x = ngr.lognormal(mu, s).draw(rng(), N)
+    x = ngr.lognormal(mu, s).values_on(rng(), N)
     assert x.min() > 0
     assert_moments(x, math.exp(mu + s * s / 2), (math.exp(s * s) - 1) * math.exp(2 * mu + s * s))
     assert_moments(np.log(x), mu, s * s)
 
 
 def test_exponential():
-    x = ngr.exponential(2.5).draw(rng(), N)
+    x = ngr.exponential(2.5).values_on(rng(), N)
     assert x.min() >= 0
     assert_moments(x, 2.5, 2.5**2)
-    assert np.all(ngr.exponential(0.0).draw(rng(), 5) == 0.0)  # NEST accepts beta = 0
+    assert np.all(ngr.exponential(0.0).values_on(rng(), 5) == 0.0)  # NEST accepts beta = 0
 
 
 def test_draw_zero_and_getvalue():
-    assert ngr.normal().draw(rng(), 0).shape == (0,)
+    assert ngr.normal().values_on(rng(), 0).shape == (0,)
     v = ngr.uniform(2.0, 3.0).GetValue()
     assert isinstance(v, float) and 2.0 <= v < 3.0
     nestgap.ResetKernel()
@@ -97,51 +99,53 @@ def test_is_parameter():
                                   lambda: (ngr.uniform() + ngr.normal()) * 2 - 1 / ngr.uniform(1, 2)])
 def test_deterministic_for_seeded_rng(make):
     p = make()
-    a, b, c = p.draw(rng(5), 1000), p.draw(rng(5), 1000), p.draw(rng(6), 1000)
+    a, b, c = p.values_on(rng(5), 1000), p.values_on(rng(5), 1000), p.values_on(rng(6), 1000)
     assert np.array_equal(a, b)
     assert not np.array_equal(a, c)
-    assert np.array_equal(make().draw(rng(5), 1000), a)  # a fresh but equal parameter too
+    assert np.array_equal(make().values_on(rng(5), 1000), a)  # a fresh but equal parameter too
 
 
 # --------------------------------------------------------------------------- arithmetic
 
 def test_each_operand_drawn_once_per_element():
+    """As NEST's value(): per element the left operand, then the right one."""
     u, v = ngr.uniform(), ngr.normal()
     r = rng(3)
-    expected_u, expected_v = u.draw(r, 100), v.draw(r, 100)  # left operand first, then right
-    assert np.array_equal((u + v).draw(rng(3), 100), expected_u + expected_v)
-    assert np.array_equal((u * v).draw(rng(3), 100), expected_u * expected_v)
-    assert np.array_equal((u - v).draw(rng(3), 100), expected_u - expected_v)
-    assert np.array_equal((u / v).draw(rng(3), 100), expected_u / expected_v)
+    pairs = [(u.values_on(r, 1)[0], v.values_on(r, 1)[0]) for _ in range(100)]
+    expected_u, expected_v = np.array(pairs).T
+    assert np.array_equal((u + v).values_on(rng(3), 100), expected_u + expected_v)
+    assert np.array_equal((u * v).values_on(rng(3), 100), expected_u * expected_v)
+    assert np.array_equal((u - v).values_on(rng(3), 100), expected_u - expected_v)
+    assert np.array_equal((u / v).values_on(rng(3), 100), expected_u / expected_v)
 
 
 def test_arithmetic_with_numbers():
     u = ngr.uniform()  # mean 1/2, variance 1/12
-    assert_moments((u * 4 + 1).draw(rng(), N), 3.0, 16 / 12)
-    assert_moments((4 * u - 1).draw(rng(), N), 1.0, 16 / 12)
-    assert_moments((1 + u).draw(rng(), N), 1.5, 1 / 12)
-    assert_moments((2 - u).draw(rng(), N), 1.5, 1 / 12)
-    assert_moments((u / 2).draw(rng(), N), 0.25, 1 / 48)
-    assert_moments((-u).draw(rng(), N), -0.5, 1 / 12)
+    assert_moments((u * 4 + 1).values_on(rng(), N), 3.0, 16 / 12)
+    assert_moments((4 * u - 1).values_on(rng(), N), 1.0, 16 / 12)
+    assert_moments((1 + u).values_on(rng(), N), 1.5, 1 / 12)
+    assert_moments((2 - u).values_on(rng(), N), 1.5, 1 / 12)
+    assert_moments((u / 2).values_on(rng(), N), 0.25, 1 / 48)
+    assert_moments((-u).values_on(rng(), N), -0.5, 1 / 12)
     assert (+u) is u
-    assert_moments((u**2).draw(rng(), N), 1 / 3, 1 / 5 - 1 / 9)
-    w = (1.0 / ngr.uniform(1.0, 2.0)).draw(rng(), N)  # E = ln 2, E[x^2] = 1/2
+    assert_moments((u**2).values_on(rng(), N), 1 / 3, 1 / 5 - 1 / 9)
+    w = (1.0 / ngr.uniform(1.0, 2.0)).values_on(rng(), N)  # E = ln 2, E[x^2] = 1/2
     assert_moments(w, math.log(2), 0.5 - math.log(2) ** 2)
-    assert np.all(np.isinf((u / 0).draw(rng(), 10)))  # as NEST: inf, no error
+    assert np.all(np.isinf((u / 0).values_on(rng(), 10)))  # as NEST: inf, no error
 
 
 def test_same_parameter_twice_is_drawn_independently():
     u = ngr.uniform()
-    s = (u + u).draw(rng(), N)  # two independent draws: variance 2/12 (not 4/12)
+    s = (u + u).values_on(rng(), N)  # two independent draws: variance 2/12 (not 4/12)
     assert_moments(s, 1.0, 2 / 12)
-    d = (u - u).draw(rng(), N)
+    d = (u - u).values_on(rng(), N)
     assert_moments(d, 0.0, 2 / 12)
 
 
 def test_arithmetic_of_parameters():
-    x = (ngr.normal(1.0, 1.0) + ngr.normal(2.0, 2.0)).draw(rng(), N)
+    x = (ngr.normal(1.0, 1.0) + ngr.normal(2.0, 2.0)).values_on(rng(), N)
     assert_moments(x, 3.0, 5.0)
-    y = (ngr.normal(0.0, 1.0) * ngr.normal(0.0, 2.0)).draw(rng(), N)
+    y = (ngr.normal(0.0, 1.0) * ngr.normal(0.0, 2.0)).values_on(rng(), N)
     assert_moments(y, 0.0, 4.0)
 
 
@@ -216,7 +220,7 @@ def assert_same_distribution(theirs, ours, k=6.0):
 ])
 def test_moments_match_nest(name, args):
     theirs = nest_draws(getattr(nest.random, name)(*args))
-    ours = getattr(ngr, name)(*args).draw(rng(11), N_NEST)
+    ours = getattr(ngr, name)(*args).values_on(rng(11), N_NEST)
     assert_same_distribution(theirs, ours)
     if name == "uniform":
         lo, hi = args or (0.0, 1.0)
@@ -228,8 +232,8 @@ def test_moments_match_nest(name, args):
 
 def test_composed_moments_match_nest():
     theirs = nest_draws(nest.random.uniform(0.0, 2.0) * nest.random.normal(1.0, 0.5) - 3.0)
-    ours = (ngr.uniform(0.0, 2.0) * ngr.normal(1.0, 0.5) - 3.0).draw(rng(12), N_NEST)
+    ours = (ngr.uniform(0.0, 2.0) * ngr.normal(1.0, 0.5) - 3.0).values_on(rng(12), N_NEST)
     assert_same_distribution(theirs, ours)
     theirs = nest_draws(1.0 / nest.random.uniform(1.0, 2.0) + nest.random.exponential(1.0) ** 2)
-    ours = (1.0 / ngr.uniform(1.0, 2.0) + ngr.exponential(1.0) ** 2).draw(rng(13), N_NEST)
+    ours = (1.0 / ngr.uniform(1.0, 2.0) + ngr.exponential(1.0) ** 2).values_on(rng(13), N_NEST)
     assert_same_distribution(theirs, ours)

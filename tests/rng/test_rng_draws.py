@@ -56,7 +56,7 @@ def compare_rule(nest, n_vp, connect, ours, seed=12345, rng_type="mt19937_64", s
     after = draws.node_values(ids, [("I_e", ngr.uniform(0.0, 1.0))], streams)["I_e"][np.arange(ids.size), ids % n_vp]
     assert ours_as_set(result) == theirs
     assert after.tolist() == theirs_after
-    assert ngr.uniform().GetValue(streams) == theirs_value
+    assert draws.get_value(ngr.uniform(), streams) == theirs_value
     return len(theirs)
 
 
@@ -256,7 +256,7 @@ def test_poisson_generator_counts(nest, n_vp, rate, n_sims, rng_type):
         streams.check_rng_synchrony()  # the check after it
     recorded = n_sims * n_steps - 10  # a draw at step s is recorded at step s + 1 + 10 <= the end
     assert {key: v for key, v in ours.items() if key[1] < recorded} == theirs
-    assert ngr.uniform().GetValue(streams) == theirs_value
+    assert draws.get_value(ngr.uniform(), streams) == theirs_value
 
 
 @pytest.mark.parametrize("n_vp", (1, 2, 3))

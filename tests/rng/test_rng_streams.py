@@ -61,7 +61,7 @@ def test_uniform_int_down_and_upscaling(nest, rng_type):
     limits = (7, 500, 2**32, 2**32 + 1, 2**40 + 12345, 2**63 - 1)
     theirs = [[nest.random.uniform_int(n).GetValue() for _ in range(30)] for n in limits]
     streams = RandomStreams(rng_type, 99)
-    ours = [[ngr.uniform_int(n).GetValue(streams) for _ in range(30)] for n in limits]
+    ours = [[draws.get_value(ngr.uniform_int(n), streams) for _ in range(30)] for n in limits]
     assert ours == theirs
 
 
@@ -125,7 +125,7 @@ def test_normal_keeps_its_second_value_per_thread(nest):
         nodes.C_m = p + 300.0
         streams = RandomStreams("mt19937_64", 5, n_vp)
         q = ngr.normal(0.0, 1.0)
-        ours = [q.GetValue(streams) for _ in range(3)]
+        ours = [draws.get_value(q, streams) for _ in range(3)]
         ids = np.arange(1, 6)
         i_e = draws.node_values(ids, [("I_e", q)], streams)["I_e"][np.arange(5), ids % n_vp]
         c_m = draws.node_values(ids, [("C_m", q + 300.0)], streams)["C_m"][np.arange(5), ids % n_vp]
@@ -148,7 +148,7 @@ def test_simulate_draws_on_the_rank_synced_stream(nest, n_vp):
     ours = []
     for t in (0.0, 1.0, 2.5):
         draws.run(streams, int(t / 0.1))
-        ours.append(ngr.uniform().GetValue(streams))
+        ours.append(draws.get_value(ngr.uniform(), streams))
     assert ours == theirs
 
 
