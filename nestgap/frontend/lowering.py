@@ -183,11 +183,16 @@ class Lowering:
         if small.function_call is not None:
             name = small.function_call.get_name()
             if name == "integrate_odes":
-                if small.function_call.get_args():
-                    raise self.error(small.function_call,
-                                     "integrate_odes() integrates all ODEs together; "
-                                     "arguments are not supported by nestgap")
-                return ir.IntegrateODEs()
+                args = small.function_call.get_args()
+                if not args:
+                    return ir.IntegrateODEs()
+                names = []
+                for arg in args:
+                    variable = arg.get_variable() if isinstance(arg, ASTSimpleExpression) else None
+                    if variable is None or self.kinds.get(variable.get_complete_name()) != "state":
+                        raise self.error(arg, "integrate_odes() takes state variables")
+                    names.append(variable.get_complete_name())
+                return ir.IntegrateODEs(tuple(names))
             if name == "emit_spike":
                 return ir.EmitSpike()
             raise self.error(small.function_call, f"statement call of '{name}' is not supported")
