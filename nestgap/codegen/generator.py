@@ -134,7 +134,7 @@ class _Generator:
                 return python_name(n)
             if kind == "internal" and context not in ("defaults",):
                 return python_name(n)
-            if kind == "state" and context in ("initial", "invariants"):
+            if kind == "state" and context in ("initial", "invariants", "internals"):
                 return python_name(n)
             if kind == "state" and context == "dynamics":
                 if n not in self.ode:
@@ -159,12 +159,12 @@ class _Generator:
             raise self.error(f"'{n}' ({kind}) cannot be used here ({context})")
 
         def call(node, args):
-            if node.function == "resolution":
+            if node.function in ("resolution", "timestep"):
                 if context == "internals":
                     return "resolution"
                 if context in ("update", "dynamics"):
                     return "_h"
-                raise self.error("resolution() is only available in internals, ODEs and update blocks")
+                raise self.error(f"{node.function}() is only available in internals, ODEs and update blocks")
             if vector and node.function == "exp":
                 return f"_exp_v({args[0]})"
             if vector and node.function in self.dynamics_functions:
@@ -342,6 +342,9 @@ class _Generator:
     def compute_internals(self):
         printer = self._printer("internals")
         lines = [f"{python_name(p)} = P[_i, {k}]" for k, p in enumerate(self.params)]
+        used = self._used([v.value for v in self.spec.internals]).get("state", set())
+        lines += [line for line, name in zip(self._state_loads("Y", "AUX", "INT"), self.ode + self.aux + self.int)
+                  if name in used]
         for k, v in enumerate(self.spec.internals):
             lines.append(f"{python_name(v.name)} = {printer.expr(v.value)}")
         lines += [f"Q[_i, {k}] = {python_name(v)}" for k, v in enumerate(self.internals)]

@@ -19,7 +19,7 @@ from pathlib import Path
 from . import ir
 from .errors import ModelError
 from .lowering import Lowering
-from .options import parse_options
+from .options import header_doc, parse_options
 from .spec import Function, GapJunction, ModelSpec, Port, Variable
 from .transform import analyse, parse_solver_expression
 
@@ -33,7 +33,7 @@ def load_model(path) -> ModelSpec:
     if not path.is_file():
         raise ModelError(path, [(None, None, "no such model file")])
     source = path.read_bytes()
-    doc = _header_doc(source.decode("utf-8", "replace"))
+    doc = header_doc(source.decode("utf-8", "replace"))
     options = parse_options(path, doc)
     model = _parse(path)
     warnings = model.nestgap_warnings
@@ -87,16 +87,6 @@ def _analyse(path, model, options):
     if problems:
         raise ModelError(path, problems)
     return model, solvers
-
-
-def _header_doc(text: str) -> str:
-    """The comment block that opens the file (NESTML's structured model header)."""
-    lines = []
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line[1:].removeprefix(" "))
-    return "\n".join(lines).strip()
 
 
 def _unit_text(data_type) -> str:

@@ -25,7 +25,7 @@ PREDEFINED_FUNCTIONS = {
     "exp": 1, "ln": 1, "log10": 1, "expm1": 1, "sqrt": 1, "pow": 2, "abs": 1,
     "sin": 1, "cos": 1, "tan": 1, "sinh": 1, "cosh": 1, "tanh": 1, "erf": 1, "erfc": 1,
     "min": 2, "max": 2, "clip": 3, "floor": 1, "ceil": 1, "round": 1,
-    "steps": 1, "resolution": 0,
+    "steps": 1, "resolution": 0, "timestep": 0,
 }
 CONSTANTS = {"e", "pi", "inf"}
 
@@ -56,7 +56,16 @@ class Lowering:
         return _apply(expr, factor)
 
     def expression(self, node, scope=()):
-        """Returns (expression, pending exact factor)."""
+        """Returns (expression, pending exact factor).
+
+        A factor NESTML's type checker attached to the node (``implicit_conversion_factor``, e.g. 1000
+        where an expression in s meets one in ms) multiplies the node's value, as NESTML's C++ does."""
+        conversion = getattr(node, "implicit_conversion_factor", None)
+        if conversion is not None and conversion != 1:
+            return ir.Binary("*", ir.Num(float(conversion)), _apply(*self._expression(node, scope))), Fraction(1)
+        return self._expression(node, scope)
+
+    def _expression(self, node, scope):
         if isinstance(node, ASTSimpleExpression):
             return self._simple(node, scope)
         if not isinstance(node, ASTExpression):

@@ -72,6 +72,16 @@ class Options:
         return options
 
 
+def header_doc(text: str) -> str:
+    """The comment block that opens the file (NESTML's structured model header)."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line[1:].removeprefix(" "))
+    return "\n".join(lines).strip()
+
+
 def parse_options(path, header: str) -> Options:
     """The options of the model file ``path`` from its header text (comment markers removed)."""
     text, line = _section_code(header)

@@ -2,7 +2,10 @@
 
 NEST computes in ms, mV and pA, and in the units derived from them (nS = pA/mV,
 pF = pA ms/mV, GOhm = mV/pA). A quantity written in another unit is scaled by
-an exact rational factor, e.g. 1 s -> 1000 ms.
+an exact rational factor, e.g. 1 s -> 1000 ms. A named unit without a NEST
+counterpart (a concentration such as mmol, a length) gets the factor NESTML's
+NEST target gives it (``NESTUnitConverter``: 1 for units it cannot reduce), so
+that both compute with the same numbers.
 """
 
 from fractions import Fraction
@@ -38,8 +41,12 @@ def _named_unit_factor(named, unit, where) -> Fraction:
     powers = {str(base): power for base, power in zip(decomposed.bases, decomposed.powers)}
     seconds, metres = powers.pop("s", 0), powers.pop("m", 0)
     kilograms, amperes = powers.pop("kg", 0), powers.pop("A", 0)
-    if powers or metres != 2 * kilograms or any(int(p) != p for p in (seconds, kilograms, amperes)):
+    if any(int(p) != p for p in (seconds, kilograms, amperes)):
         _refuse(unit, where)
+    if powers or metres != 2 * kilograms:
+        from pynestml.codegeneration.nest_unit_converter import NESTUnitConverter
+
+        return _exact(NESTUnitConverter.get_factor(named))
     # named = scale * s^seconds m^metres kg^kilograms A^amperes = F * ms^a mV^b pA^c
     b = int(kilograms)
     a = int(seconds) + 3 * b
@@ -49,5 +56,5 @@ def _named_unit_factor(named, unit, where) -> Fraction:
 
 def _refuse(unit, where):
     path, line, col = where
-    raise ModelError(path, [(line, col, f"unit '{unit}' cannot be expressed in NEST's units "
-                                        "(ms, mV, pA and their products)")])
+    raise ModelError(path, [(line, col, f"unit '{unit}' has a fractional power: it cannot be expressed in "
+                                        "NEST's units (ms, mV, pA and their products)")])

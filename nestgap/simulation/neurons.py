@@ -32,8 +32,10 @@ class NeuronModel:
         self.recordables = sorted(self.ode_state + self.aux_state)
         self.default_parameters = kernel.default_parameters()
         q = np.zeros((1, len(kernel.INTERNALS)))
-        kernel.compute_internals(self.default_parameters[None, :], q, grid.resolution,
-                                 grid.tics_per_ms, grid.tics_per_step)
+        # internals that read state see zeros here, as in NESTML's constructor (state not yet set)
+        kernel.compute_internals(self.default_parameters[None, :], q, np.zeros((1, len(kernel.ODE_STATE))),
+                                 np.zeros((1, len(kernel.AUX_STATE))), np.zeros((1, len(kernel.INT_STATE)), np.int64),
+                                 grid.resolution, grid.tics_per_ms, grid.tics_per_step)
         self.default_state = kernel.initial_state(self.default_parameters, q[0])
 
     @property
@@ -113,7 +115,8 @@ class NeuronBlock:
         step % ring length) from step ``now`` on when the ring length changes."""
         k = self.kernel
         self.Q = np.zeros((len(self), len(k.INTERNALS)))
-        k.compute_internals(self.P, self.Q, grid.resolution, grid.tics_per_ms, grid.tics_per_step)
+        k.compute_internals(self.P, self.Q, self.Y, self.AUX, self.INT, grid.resolution, grid.tics_per_ms,
+                            grid.tics_per_step)
         dims = {**dims, "n": len(self)}
         n_old = self.n_initialized
         for name, dtype, shape, initial, kept in k.BUFFERS:

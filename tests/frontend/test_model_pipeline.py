@@ -47,7 +47,8 @@ def test_spec_matches_nest_defaults(spec, nest):
         assert value == defaults[name], name
     import numpy as np
     q = np.zeros((1, len(kernel.INTERNALS)))
-    kernel.compute_internals(p[None, :], q, 0.1, 1000.0, 100)
+    kernel.compute_internals(p[None, :], q, np.zeros((1, len(kernel.ODE_STATE))), np.zeros((1, 0)),
+                             np.zeros((1, len(kernel.INT_STATE)), np.int64), 0.1, 1000.0, 100)
     y, _, _ = kernel.initial_state(p, q[0])
     for name, value in zip(kernel.ODE_STATE, y):
         if name in defaults:
