@@ -181,6 +181,13 @@ class _Builder:
                     unit = _unit_text(port.get_datatype()) if port.has_datatype() else ""
                     ports.append(Port(port.get_name(), "continuous", "", unit))
                     self.kinds[port.get_name()] = "continuous_port"
+        qualifiers = sorted(p.qualifier for p in ports if p.kind == "spike")
+        if qualifiers not in ([], [""], ["excitatory"], ["inhibitory"], ["excitatory", "inhibitory"]):
+            # NESTML's NEST target gives such ports receptor types 1, 2, ...; nestgap routes spikes by
+            # sign to one port or an excitatory/inhibitory pair only (receptor type 0)
+            raise ModelError(self.path, [(None, None, f"{len(qualifiers)} spike input ports: receptor types "
+                                          "(several spike ports) are not supported by nestgap yet; one port "
+                                          "or an excitatory/inhibitory pair is")])
         return tuple(ports)
 
     def _solver_expressions(self, solver, state, lower):

@@ -119,7 +119,11 @@ class Lowering:
             literal = ir.Num(number if isinstance(number, int) else float(number))
             if node.unitType is None:
                 return literal, Fraction(1)
-            return literal, nest_factor(node.type.astropy_unit, self._where(node))
+            try:
+                unit = node.type.astropy_unit
+            except AttributeError:  # NESTML's type visitor found no unit symbol (e.g. "1 nS*IT_m")
+                raise self.error(node, f"NESTML cannot give the literal '{node}' a physical unit") from None
+            return literal, nest_factor(unit, self._where(node))
         if node.is_variable():
             return self._name(node.get_variable(), scope)
         if node.is_string():

@@ -95,7 +95,7 @@ def test_broken_model_file_one_clear_error(tmp_path, old, new, fragment, capsys)
 def test_check_passes_with_report(capsys):
     assert cli_main(["check", str(MODEL)]) == 0
     out = capsys.readouterr().out
-    assert "4 of 4 checks passed" in out
+    assert "5 of 5 checks passed" in out
     for fact in ("dV_m/dt: identical", "Act_m(0)", "0 (steady state)", "V = 75.5", "V = -51.25",
                  "V = 95", "V = -44", "limit 540"):
         assert fact in out, fact
