@@ -42,7 +42,7 @@ _MODULE_NAMES = {"math", "np", "jit", "dynamics_lanes", "dynamics_lane",
                  "add_to_rings", "deliver_gap_coefficients", "BUFFERS", "UPDATE_ARGUMENTS", "SOLVER",
                  "check_invariants", "default_parameters", "MODEL", "SOURCE_SHA256", "PARAMETERS",
                  "STATE", "ODE_STATE", "AUX_STATE", "INT_STATE", "INTERNALS", "SPIKE_PORTS",
-                 "CURRENT_PORTS", "GAP_JUNCTION", "EMITS_SPIKES", "INVARIANTS", "LANES",
+                 "CURRENT_PORTS", "GAP_JUNCTION", "EMITS_SPIKES", "INVARIANTS", "LANES", "INTERNALS_READ_STATE",
                  "range", "abs", "min", "max", "int", "float", "True", "False", "None"}
 
 #: operations that can turn a NaN into a number: right-hand sides using them do not
@@ -68,6 +68,8 @@ class _Call:
         self.index = index
         self.variables = stmt.variables  # None: every ODE
         chosen = set(g.ode if stmt.variables is None else stmt.variables)
+        # a named variable brings its higher-order variables x__d, x__d__d (NESTML's filter_variables_list)
+        chosen |= {v for v in g.ode if "__d" in v and v.split("__d")[0] in chosen}
         unknown = chosen - set(g.ode)
         if unknown:
             raise g.error(f"integrate_odes({', '.join(sorted(unknown))}): not a state variable with an ODE")
@@ -100,6 +102,12 @@ class _Generator:
         self.current_ports = [p.name for p in spec.current_ports]
         self.spike_ports = [p.name for p in spec.spike_ports]
         self.gap = spec.gap_junction
+        # variables (and update-block or function locals) of integer type
+        self.integer_names = {v.name for v in (*spec.parameters, *spec.state, *spec.internals) if v.type == "integer"}
+        bodies = [spec.update, *(f.body for f in spec.functions), *(b for _, b in spec.on_receive),
+                  *(b for _, b in spec.on_condition)]
+        self.integer_names |= {sub.name for body in bodies for stmt in body for sub in ir.walk(stmt)
+                               if isinstance(sub, ir.Declare) and sub.type == "integer"}
         self._check_names()
         self.update_printer = self._printer("update")
         self.calls, self.segments = self._segments()
@@ -175,8 +183,21 @@ class _Generator:
                 return f"_steps({args[0]}, tics_per_ms, tics_per_step)"
             return None
 
-        printer = PythonPrinter(name=name, call=call)
+        printer = PythonPrinter(name=name, call=call, integer=self._is_integer)
         return printer
+
+    def _is_integer(self, node) -> bool:
+        """Is ``node`` integer-valued in NESTML's C++ (integer variables and literals, and +, -, *, /, %
+        of them; steps())?"""
+        if isinstance(node, ir.Num):
+            return isinstance(node.value, int)
+        if isinstance(node, ir.Name):
+            return node.name in self.integer_names
+        if isinstance(node, ir.Unary):
+            return node.op == "-" and self._is_integer(node.operand)
+        if isinstance(node, ir.Binary) and node.op in ("+", "-", "*", "/", "%"):
+            return self._is_integer(node.left) and self._is_integer(node.right)
+        return isinstance(node, ir.Call) and node.function == "steps"
 
     def _statements(self, stmts, printer, indent=""):
         lines = []
@@ -547,6 +568,7 @@ class _Generator:
             gap_junction=repr((self.gap.membrane_potential, self.gap.current_port)) if self.gap else "None",
             gap=self.gap is not None, gap_v=self.gap.membrane_potential if self.gap else "",
             emits_spikes=repr(spec.emits_spikes),
+            internals_read_state=repr(bool(self._used([v.value for v in spec.internals]).get("state"))),
             solver=repr({"analytic": self.analytic, "numeric": self.numeric, "convolutions": self.conv}),
             numeric=bool(self.numeric), masked=self.masked,
             masks=[call.mask for call in self.calls if call.numeric] and

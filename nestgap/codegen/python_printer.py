@@ -8,7 +8,8 @@ printed code computes what NESTML's C++ printer makes of the same tree:
 ``x**n`` with a literal n in 0..4 is a product of n factors (NESTML 9.0.0's
 ``CppExpressionPrinter``), any other power C's ``pow``; ``min``/``max`` are
 ``std::min``/``std::max`` (the first argument unless the second is smaller,
-respectively larger).
+respectively larger); ``a / b`` of two integer-valued operands, b not a literal,
+is C++'s integer division (NESTML divides by a literal as ``/ ((double)(b))``).
 """
 
 import keyword
@@ -55,9 +56,10 @@ def number(value) -> str:
 class PythonPrinter:
     """Prints expressions; ``name`` maps an :class:`ir.Name` to the code that reads it."""
 
-    def __init__(self, name=lambda n: python_name(n.name), call=None):
+    def __init__(self, name=lambda n: python_name(n.name), call=None, integer=lambda n: False):
         self._name = name
         self._call = call  # optional override for special calls (steps, resolution)
+        self._integer = integer  # is this expression integer-valued in C++?
 
     def expr(self, node) -> str:
         return self._print(node)[0]
@@ -85,6 +87,9 @@ class PythonPrinter:
                 base = f"({self.expr(node.left)})"
                 return " * ".join([base] * int(exponent)), (_ATOM if exponent == 1 else _PRECEDENCE["*"])
             return f"math.pow({self.expr(node.left)}, {self.expr(node.right)})", _ATOM
+        if isinstance(node, ir.Binary) and node.op == "/" and not isinstance(node.right, ir.Num) \
+                and self._integer(node.left) and self._integer(node.right):
+            return f"_idiv({self.expr(node.left)}, {self.expr(node.right)})", _ATOM
         if isinstance(node, ir.Binary):
             p = _PRECEDENCE[node.op]
             left = self._wrap(node.left, p, right=False)

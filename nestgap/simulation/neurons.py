@@ -31,12 +31,17 @@ class NeuronModel:
         self.state = self.ode_state + self.aux_state + self.int_state
         self.recordables = sorted(self.ode_state + self.aux_state)
         self.default_parameters = kernel.default_parameters()
-        q = np.zeros((1, len(kernel.INTERNALS)))
-        # internals that read state see zeros here, as in NESTML's constructor (state not yet set)
-        kernel.compute_internals(self.default_parameters[None, :], q, np.zeros((1, len(kernel.ODE_STATE))),
-                                 np.zeros((1, len(kernel.AUX_STATE))), np.zeros((1, len(kernel.INT_STATE)), np.int64),
-                                 grid.resolution, grid.tics_per_ms, grid.tics_per_step)
-        self.default_state = kernel.initial_state(self.default_parameters, q[0])
+        # Internals that read state see zeros first (NESTML's constructor: the state is not set yet);
+        # NESTML's model prototype then initialises its state again when the resolution is set
+        # (calibrate_time), with internals from the first state: both passes, as after nest.resolution = h.
+        state = (np.zeros(len(kernel.ODE_STATE)), np.zeros(len(kernel.AUX_STATE)),
+                 np.zeros(len(kernel.INT_STATE), np.int64))
+        for _ in range(2 if kernel.INTERNALS_READ_STATE else 1):
+            q = np.zeros((1, len(kernel.INTERNALS)))
+            kernel.compute_internals(self.default_parameters[None, :], q, *(row[None, :] for row in state),
+                                     grid.resolution, grid.tics_per_ms, grid.tics_per_step)
+            state = kernel.initial_state(self.default_parameters, q[0])
+        self.default_state = state
 
     @property
     def supports_gap_junctions(self) -> bool:
