@@ -106,7 +106,9 @@ def check_initial_steady_state(spec) -> CheckResult:
     # one-argument functions (rate functions) stay opaque: the check is that
     # x0 = a / (a + b) solves a (1 - x) - b x = 0, whatever a and b are
     view = SympyView(spec, opaque=[f.name for f in spec.functions if len(f.params) == 1])
-    initial = view.initial_values()
+    # initial values may use internals (e.g. alpha_m_init = rate at V_m_init): their definitions
+    definitions = {sympy.Symbol(k, real=True): v for k, v in view.internals().items()}
+    initial = {k: _substituted(v, definitions) for k, v in view.initial_values().items()}
     odes = view.odes()
     # the model file's own dimensionless ODE variables (not the kernel variables NESTML's analysis adds)
     gates = [v.name for v in spec.state if v.name in odes and v.unit == "" and v.type == "real"
@@ -124,6 +126,16 @@ def check_initial_steady_state(spec) -> CheckResult:
     if not gates:
         lines.append("no dimensionless state variables with ODEs")
     return CheckResult(name, passed, lines)
+
+
+def _substituted(expr, definitions):
+    """``expr`` with the defined symbols replaced, repeatedly (definitions may use each other)."""
+    for _ in range(len(definitions) + 1):
+        replaced = expr.xreplace(definitions)
+        if replaced == expr:
+            break
+        expr = replaced
+    return expr
 
 
 def _numeric_initial_state(spec) -> dict:
