@@ -15,13 +15,18 @@ Inputs (docs/time_and_events.md, sections 1 and 5.1-5.3):
 
 No gap coupling (sumj_g = 0, coefficients 0).
 
-The result contains, for every step s, the 9 state variables after the
+The result contains, for every step s, the state variables after the
 spike-input jump (what NEST's multimeter samples) stamped (s+1) h, and the
 spike times, all times as NEST computes them: 0.001 * (tics_per_step * stamp).
 """
 
-from .hh_psc_alpha_gap import (HHPscAlphaGap, STATE_NAMES, ms_to_tics,
-                               delay_ms_to_steps, stamp_to_ms)
+from . import hh_cond_beta_gap_traub, hh_psc_alpha_gap
+from .hh_psc_alpha_gap import ms_to_tics, delay_ms_to_steps, stamp_to_ms
+
+#: model name -> (neuron class, its state names)
+NEURONS = {"hh_psc_alpha_gap": (hh_psc_alpha_gap.HHPscAlphaGap, hh_psc_alpha_gap.STATE_NAMES),
+           "hh_cond_beta_gap_traub": (hh_cond_beta_gap_traub.HHCondBetaGapTraub,
+                                      hh_cond_beta_gap_traub.STATE_NAMES)}
 
 
 def _ms_to_grid_steps(t_ms, tics_per_step, what):
@@ -31,11 +36,12 @@ def _ms_to_grid_steps(t_ms, tics_per_step, what):
     return tics // tics_per_step
 
 
-def simulate(T, resolution=0.1, I_e=0.0, dc=None, spikes=None, params=None):
-    """Simulate one neuron for T ms. Returns a dict of lists (see module doc)."""
+def simulate(T, resolution=0.1, I_e=0.0, dc=None, spikes=None, params=None, model="hh_psc_alpha_gap"):
+    """Simulate one neuron of ``model`` for T ms. Returns a dict of lists (see module doc)."""
     p = dict(params or {})
     p["I_e"] = I_e
-    neuron = HHPscAlphaGap(resolution=resolution, params=p)
+    neuron_class, STATE_NAMES = NEURONS[model]
+    neuron = neuron_class(resolution=resolution, params=p)
     tps = neuron.tics_per_step
     n_steps = _ms_to_grid_steps(T, tps, "simulation time")
 

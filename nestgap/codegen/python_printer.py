@@ -3,7 +3,13 @@
 Parentheses are printed exactly where Python's precedence and left
 associativity would otherwise regroup the tree, so Python (and numba, which
 compiles the same expressions without fast-math) evaluates every operation
-in the order the model file wrote it.
+in the order the model file wrote it. Where C++ and Python differ, the
+printed code computes what NESTML's C++ printer makes of the same tree:
+``x**n`` with a literal n in 0..4 is a product of n factors (NESTML 9.0.0's
+``CppExpressionPrinter``), any other power C's ``pow``; ``min``/``max`` are
+``std::min``/``std::max`` (the first argument unless the second is smaller,
+respectively larger); ``a / b`` of two integer-valued operands, b not a literal,
+is C++'s integer division (NESTML divides by a literal as ``/ ((double)(b))``).
 """
 
 import keyword
@@ -17,7 +23,7 @@ FUNCTIONS = {
     "exp": "_exp", "ln": "math.log", "log10": "math.log10", "expm1": "math.expm1",
     "sqrt": "math.sqrt", "pow": "math.pow", "abs": "abs", "sin": "math.sin", "cos": "math.cos",
     "tan": "math.tan", "sinh": "math.sinh", "cosh": "math.cosh", "tanh": "math.tanh",
-    "erf": "math.erf", "erfc": "math.erfc", "min": "min", "max": "max",
+    "erf": "math.erf", "erfc": "math.erfc", "min": "_min", "max": "_max",
     "floor": "math.floor", "ceil": "math.ceil",
 }
 CONSTANTS = {"e": "math.e", "pi": "math.pi", "inf": "math.inf"}
@@ -29,7 +35,11 @@ _ATOM = 9
 
 
 def python_name(name: str) -> str:
-    """A model name as a Python identifier (keywords get a trailing underscore)."""
+    """A model name as a Python identifier: keywords get a trailing underscore, the names NESTML's
+    analysis adds (``__h``, ``__P__V_m__V_m``) the prefix ``nestml`` (the generated module's own
+    names start with ``_``)."""
+    if name.startswith("_"):
+        return "nestml" + name
     return name + "_" if keyword.iskeyword(name) else name
 
 
@@ -46,9 +56,10 @@ def number(value) -> str:
 class PythonPrinter:
     """Prints expressions; ``name`` maps an :class:`ir.Name` to the code that reads it."""
 
-    def __init__(self, name=lambda n: python_name(n.name), call=None):
+    def __init__(self, name=lambda n: python_name(n.name), call=None, integer=lambda n: False):
         self._name = name
         self._call = call  # optional override for special calls (steps, resolution)
+        self._integer = integer  # is this expression integer-valued in C++?
 
     def expr(self, node) -> str:
         return self._print(node)[0]
@@ -68,14 +79,21 @@ class PythonPrinter:
             op = "neg" if node.op == "-" else "not"
             operand = self._wrap(node.operand, _PRECEDENCE[op], right=True)
             return ("-" + operand if op == "neg" else "not " + operand), _PRECEDENCE[op]
+        if isinstance(node, ir.Binary) and node.op == "**":
+            exponent = node.right.value if isinstance(node.right, ir.Num) else None
+            if exponent is not None and float(exponent).is_integer() and 0 <= exponent <= 4:
+                if exponent == 0:
+                    return "1.0", _ATOM
+                base = f"({self.expr(node.left)})"
+                return " * ".join([base] * int(exponent)), (_ATOM if exponent == 1 else _PRECEDENCE["*"])
+            return f"math.pow({self.expr(node.left)}, {self.expr(node.right)})", _ATOM
+        if isinstance(node, ir.Binary) and node.op == "/" and not isinstance(node.right, ir.Num) \
+                and self._integer(node.left) and self._integer(node.right):
+            return f"_idiv({self.expr(node.left)}, {self.expr(node.right)})", _ATOM
         if isinstance(node, ir.Binary):
             p = _PRECEDENCE[node.op]
-            if node.op == "**":  # right associative
-                left = self._wrap(node.left, p + 1, right=False)
-                right = self._wrap(node.right, p, right=False)
-            else:
-                left = self._wrap(node.left, p, right=False)
-                right = self._wrap(node.right, p + 1, right=False)
+            left = self._wrap(node.left, p, right=False)
+            right = self._wrap(node.right, p + 1, right=False)
             return f"{left} {node.op} {right}", p
         if isinstance(node, ir.Call):
             args = [self.expr(a) for a in node.args]
@@ -83,8 +101,8 @@ class PythonPrinter:
                 special = self._call(node, args)
                 if special is not None:
                     return special, _ATOM
-            if node.function == "clip":
-                return f"min(max({args[0]}, {args[1]}), {args[2]})", _ATOM
+            if node.function == "clip":  # NESTML: std::min(std::max(x, lo), hi)
+                return f"_min(_max({args[0]}, {args[1]}), {args[2]})", _ATOM
             function = FUNCTIONS.get(node.function, python_name(node.function))
             return f"{function}({', '.join(args)})", _ATOM
         if isinstance(node, ir.Conditional):

@@ -89,7 +89,8 @@ class If(Stmt):
 
 @dataclass(frozen=True)
 class IntegrateODEs(Stmt):
-    pass
+    """``integrate_odes()`` (``variables`` None: every ODE) or ``integrate_odes(a, b)``."""
+    variables: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

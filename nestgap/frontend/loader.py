@@ -3,9 +3,12 @@
 NESTML parses the file, builds its symbol table and runs its context conditions
 (names defined before use, types and physical units, ...). Every error it
 reports becomes one line of a single :class:`ModelError` naming file, line and
-column. The accepted AST is then lowered to nestgap's IR. Importing this module
-imports NESTML (a few seconds, mostly astropy): the simulator only does so when
-a model's generated code is missing or stale.
+column. The accepted model is then analysed as NESTML's NEST target does it
+(:mod:`.transform`: kernels become state variables, ODE-toolbox chooses exact
+propagators or the numeric solver, with the options of the model's header,
+:mod:`.options`) and lowered to nestgap's IR. Importing this module imports
+NESTML (a few seconds, mostly astropy): the simulator only does so when a
+model's generated code is missing or stale.
 """
 
 import hashlib
@@ -16,22 +19,26 @@ from pathlib import Path
 from . import ir
 from .errors import ModelError
 from .lowering import Lowering
+from .options import header_doc, parse_options
 from .spec import Function, GapJunction, ModelSpec, Port, Variable
+from .transform import analyse, parse_solver_expression
 
-#: NESTML's defaults for its gap-junction code-generation options
-GAP_MEMBRANE_POTENTIAL = "V_m"
-GAP_CURRENT_PORT = "I_gap"
+#: NESTML's marker of the state variables that hold a kernel convolved with a spike port
+CONVOLUTION_MARK = "__X__"
 
 
 def load_model(path) -> ModelSpec:
-    """Parse, check and lower the single model in ``path``."""
+    """Parse, check, analyse and lower the single model in ``path``."""
     path = Path(path)
     if not path.is_file():
         raise ModelError(path, [(None, None, "no such model file")])
     source = path.read_bytes()
+    doc = header_doc(source.decode("utf-8", "replace"))
+    options = parse_options(path, doc)
     model = _parse(path)
-    return _Builder(path, model, hashlib.sha256(source).hexdigest(),
-                    _header_doc(source.decode("utf-8", "replace"))).build()
+    warnings = model.nestgap_warnings
+    model, solvers = _analyse(path, model, options)
+    return _Builder(path, model, solvers, options, hashlib.sha256(source).hexdigest(), doc, warnings).build()
 
 
 def _parse(path: Path):
@@ -46,13 +53,7 @@ def _parse(path: Path):
     models = get_parsed_models()
     for model in models:
         CoCosManager.check_cocos(model)
-    problems = []
-    for entry in Logger.get_log().values():
-        _, _, level, _, position, message = entry
-        if level == LoggingLevel.ERROR:
-            line = getattr(position, "start_line", None)
-            col = getattr(position, "start_column", None)
-            problems.append((line, None if col is None else col + 1, message))
+    problems = _logged_errors()
     if problems:
         raise ModelError(path, problems)
     if len(models) != 1:
@@ -64,14 +65,28 @@ def _parse(path: Path):
     return model
 
 
-def _header_doc(text: str) -> str:
-    """The comment block that opens the file (NESTML's structured model header)."""
-    lines = []
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line[1:].removeprefix(" "))
-    return "\n".join(lines).strip()
+def _logged_errors():
+    from pynestml.utils.logger import Logger, LoggingLevel
+
+    problems = []
+    for entry in Logger.get_log().values():
+        _, _, level, _, position, message = entry
+        if level == LoggingLevel.ERROR:
+            line = getattr(position, "start_line", None)
+            col = getattr(position, "start_column", None)
+            problems.append((line, None if col is None else col + 1, message))
+    return problems
+
+
+def _analyse(path, model, options):
+    """NESTML's NEST-target analysis; its errors (e.g. ODE-toolbox's) as one ModelError."""
+    if model.get_equations_blocks() and len(model.get_equations_blocks()) > 1:
+        raise ModelError(path, [(None, None, "one equations block per model, as NESTML's NEST target requires")])
+    model, solvers = analyse(model, options)
+    problems = _logged_errors()
+    if problems:
+        raise ModelError(path, problems)
+    return model, solvers
 
 
 def _unit_text(data_type) -> str:
@@ -81,8 +96,9 @@ def _unit_text(data_type) -> str:
 
 
 class _Builder:
-    def __init__(self, path, model, sha256, doc):
-        self.path, self.model, self.sha256, self.doc = path, model, sha256, doc
+    def __init__(self, path, model, solvers, options, sha256, doc, warnings):
+        self.path, self.model, self.solvers, self.options = path, model, solvers, options
+        self.sha256, self.doc, self.warnings = sha256, doc, warnings
         self.kinds = {}
 
     def error(self, node, message):
@@ -95,13 +111,7 @@ class _Builder:
         state = self._declarations(m.get_state_blocks(), "state")
         internals = self._declarations(m.get_internals_blocks(), "internal")
         ports = self._ports()
-        inline_nodes, ode_nodes = [], []
-        for block in m.get_equations_blocks():
-            if block.get_kernels():
-                raise self.error(block.get_kernels()[0], "kernels/convolve are not supported by nestgap: "
-                                 "write the synaptic currents as state variables with ODEs")
-            inline_nodes += block.get_inline_expressions()
-            ode_nodes += block.get_ode_equations()
+        inline_nodes = [node for block in m.get_equations_blocks() for node in block.get_inline_expressions()]
         for node in inline_nodes:
             self.kinds[node.get_variable_name()] = "inline"
         functions = [f.get_name() for f in m.get_functions()]
@@ -120,19 +130,28 @@ class _Builder:
 
         parameters, state, internals = finish(parameters), finish(state), finish(internals)
         inlines = tuple((n.get_variable_name(), lower.value(n.get_expression())) for n in inline_nodes)
-        odes = self._odes(ode_nodes, state, lower)
+        analytic = self._solver_expressions(self.solvers.analytic, state, lower)
+        odes = self._solver_expressions(self.solvers.numeric, state, lower)
+        solved = {name for name, _ in analytic} | {name for name, _ in odes}
+        ode_state = tuple(v.name for v in state if v.name in solved)
+        for name in ode_state:
+            if self.kinds[name] != "state" or state[[v.name for v in state].index(name)].type != "real":
+                raise ModelError(self.path, [(None, None, f"the ODE of '{name}' needs a real-valued state variable")])
         return ModelSpec(
             name=m.get_name(), path=str(self.path), sha256=self.sha256,
             parameters=parameters, state=state, internals=internals,
             functions=tuple(self._function(f, lower) for f in m.get_functions()),
-            inlines=inlines, odes=odes, ports=ports, gap_junction=self._gap_junction(state, ports),
+            inlines=inlines, ode_state=ode_state, odes=odes, analytic=analytic,
+            convolutions=tuple(name for name, _ in analytic if CONVOLUTION_MARK in name),
+            spike_updates=self._spike_updates(lower),
+            ports=ports, gap_junction=self._gap_junction(state, ports, odes),
             update=self._update(lower),
             on_receive=tuple((b.get_port_name(), lower.statements(b.get_stmts_body(), set()))
                              for b in m.get_on_receive_blocks()),
             on_condition=tuple((lower.value(b.get_cond_expr()), lower.statements(b.get_stmts_body(), set()))
                                for b in m.get_on_condition_blocks()),
             emits_spikes=any(ob.is_spike() for ob in m.get_output_blocks()),
-            doc=self.doc, warnings=getattr(m, "nestgap_warnings", ()))
+            options=self.options, doc=self.doc, warnings=self.warnings)
 
     def _declarations(self, blocks, kind):
         raw = []
@@ -162,21 +181,41 @@ class _Builder:
                     unit = _unit_text(port.get_datatype()) if port.has_datatype() else ""
                     ports.append(Port(port.get_name(), "continuous", "", unit))
                     self.kinds[port.get_name()] = "continuous_port"
+        qualifiers = sorted(p.qualifier for p in ports if p.kind == "spike")
+        if qualifiers not in ([], [""], ["excitatory"], ["inhibitory"], ["excitatory", "inhibitory"]):
+            # NESTML's NEST target gives such ports receptor types 1, 2, ...; nestgap routes spikes by
+            # sign to one port or an excitatory/inhibitory pair only (receptor type 0)
+            raise ModelError(self.path, [(None, None, f"{len(qualifiers)} spike input ports: receptor types "
+                                          "(several spike ports) are not supported by nestgap yet; one port "
+                                          "or an excitatory/inhibitory pair is")])
         return tuple(ports)
 
-    def _odes(self, ode_nodes, state, lower):
-        by_name = {}
-        for node in ode_nodes:
-            lhs = node.get_lhs()
-            name = lhs.get_name()
-            if lhs.get_differential_order() != 1:
-                raise self.error(node, f"'{lhs}': only first-order ODEs are supported by nestgap")
-            if self.kinds.get(name) != "state":
-                raise self.error(node, f"ODE for '{name}', which is not a state variable")
-            if name in by_name:
-                raise self.error(node, f"second ODE for '{name}'")
-            by_name[name] = lower.value(node.get_rhs())
-        return tuple((v.name, by_name[v.name]) for v in state if v.name in by_name)
+    def _solver_expressions(self, solver, state, lower):
+        """(variable, expression) of an ODE-toolbox solver, in state order: the right-hand sides of
+        the numeric solver, or the new values after one step of the analytic one."""
+        if solver is None:
+            return ()
+        expressions = solver["update_expressions"]
+        result = []
+        for variable in state:
+            if variable.name in solver["state_variables"]:
+                ast = parse_solver_expression(expressions[variable.name], self.model)
+                result.append((variable.name, lower.value(ast)))
+        return tuple(result)
+
+    def _spike_updates(self, lower):
+        """Per spike port, the jumps of kernel variables (and of delta-kernel targets) a spike causes."""
+        updates = []
+        for port, assignments in self.solvers.spike_updates.items():
+            statements = []
+            for assignment in assignments:
+                name = assignment.lhs.get_complete_name()
+                op = "+=" if assignment.is_compound_sum else "=" if assignment.is_direct_assignment else None
+                if op is None or self.kinds.get(name) != "state":
+                    raise self.error(assignment, f"unexpected spike update of '{name}' from NESTML's analysis")
+                statements.append(ir.Assign(name, "state", op, lower.value(assignment.rhs)))
+            updates.append((port, tuple(statements)))
+        return tuple(updates)
 
     def _function(self, node, lower):
         params = tuple(p.get_name() for p in node.get_parameters())
@@ -186,15 +225,19 @@ class _Builder:
 
     def _update(self, lower):
         blocks = self.model.get_update_blocks()
-        if not blocks:
-            return (ir.IntegrateODEs(),) if self.model.get_equations_blocks() else ()
+        if not blocks:  # as in NESTML's NEST target: nothing is integrated (kernels still evolve)
+            return ()
         return lower.statements(blocks[0].get_stmts_body(), set())
 
-    def _gap_junction(self, state, ports):
-        port = next((p for p in ports if p.name == GAP_CURRENT_PORT and p.kind == "continuous"), None)
-        if port is None:
+    def _gap_junction(self, state, ports, odes):
+        gap = self.options.gap_junctions
+        if gap is None:
             return None
-        if not any(v.name == GAP_MEMBRANE_POTENTIAL for v in state):
-            raise ModelError(self.path, [(None, None, f"gap-junction port '{GAP_CURRENT_PORT}' declared but "
-                                          f"no state variable '{GAP_MEMBRANE_POTENTIAL}'")])
-        return GapJunction(GAP_MEMBRANE_POTENTIAL, GAP_CURRENT_PORT)
+        if not any(p.name == gap.gap_current_port and p.kind == "continuous" for p in ports):
+            raise ModelError(self.path, [(None, None, f"gap junctions: no continuous input port "
+                                          f"'{gap.gap_current_port}' (option gap_current_port)")])
+        if gap.membrane_potential_variable not in {name for name, _ in odes}:
+            raise ModelError(self.path, [(None, None, f"gap junctions: '{gap.membrane_potential_variable}' "
+                                          "(option membrane_potential_variable) must be a state variable "
+                                          "integrated by the numeric solver (solver \"numeric\")")])
+        return GapJunction(gap.membrane_potential_variable, gap.gap_current_port)

@@ -25,7 +25,7 @@ PREDEFINED_FUNCTIONS = {
     "exp": 1, "ln": 1, "log10": 1, "expm1": 1, "sqrt": 1, "pow": 2, "abs": 1,
     "sin": 1, "cos": 1, "tan": 1, "sinh": 1, "cosh": 1, "tanh": 1, "erf": 1, "erfc": 1,
     "min": 2, "max": 2, "clip": 3, "floor": 1, "ceil": 1, "round": 1,
-    "steps": 1, "resolution": 0,
+    "steps": 1, "resolution": 0, "timestep": 0,
 }
 CONSTANTS = {"e", "pi", "inf"}
 
@@ -56,7 +56,16 @@ class Lowering:
         return _apply(expr, factor)
 
     def expression(self, node, scope=()):
-        """Returns (expression, pending exact factor)."""
+        """Returns (expression, pending exact factor).
+
+        A factor NESTML's type checker attached to the node (``implicit_conversion_factor``, e.g. 1000
+        where an expression in s meets one in ms) multiplies the node's value, as NESTML's C++ does."""
+        conversion = getattr(node, "implicit_conversion_factor", None)
+        if conversion is not None and conversion != 1:
+            return ir.Binary("*", ir.Num(float(conversion)), _apply(*self._expression(node, scope))), Fraction(1)
+        return self._expression(node, scope)
+
+    def _expression(self, node, scope):
         if isinstance(node, ASTSimpleExpression):
             return self._simple(node, scope)
         if not isinstance(node, ASTExpression):
@@ -110,7 +119,11 @@ class Lowering:
             literal = ir.Num(number if isinstance(number, int) else float(number))
             if node.unitType is None:
                 return literal, Fraction(1)
-            return literal, nest_factor(node.type.astropy_unit, self._where(node))
+            try:
+                unit = node.type.astropy_unit
+            except AttributeError:  # NESTML's type visitor found no unit symbol (e.g. "1 nS*IT_m")
+                raise self.error(node, f"NESTML cannot give the literal '{node}' a physical unit") from None
+            return literal, nest_factor(unit, self._where(node))
         if node.is_variable():
             return self._name(node.get_variable(), scope)
         if node.is_string():
@@ -183,11 +196,16 @@ class Lowering:
         if small.function_call is not None:
             name = small.function_call.get_name()
             if name == "integrate_odes":
-                if small.function_call.get_args():
-                    raise self.error(small.function_call,
-                                     "integrate_odes() integrates all ODEs together; "
-                                     "arguments are not supported by nestgap")
-                return ir.IntegrateODEs()
+                args = small.function_call.get_args()
+                if not args:
+                    return ir.IntegrateODEs()
+                names = []
+                for arg in args:
+                    variable = arg.get_variable() if isinstance(arg, ASTSimpleExpression) else None
+                    if variable is None or self.kinds.get(variable.get_complete_name()) != "state":
+                        raise self.error(arg, "integrate_odes() takes state variables")
+                    names.append(variable.get_complete_name())
+                return ir.IntegrateODEs(tuple(names))
             if name == "emit_spike":
                 return ir.EmitSpike()
             raise self.error(small.function_call, f"statement call of '{name}' is not supported")

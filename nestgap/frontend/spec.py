@@ -3,11 +3,15 @@
 Expressions are :mod:`nestgap.frontend.ir` trees in NEST's units; the sympy view
 of them is in :mod:`nestgap.frontend.symbolic`. Declaration order is kept
 everywhere: it is the order of the state vector and of the status dictionary.
+The spec describes the model after NESTML's own analysis (:mod:`.transform`):
+kernels are state variables, and the ODEs are split into those with exact
+propagators (``analytic``) and the system of the numeric solver (``odes``).
 """
 
 from dataclasses import dataclass, field
 
 from . import ir
+from .options import Options
 
 
 @dataclass(frozen=True)
@@ -54,22 +58,27 @@ class ModelSpec:
     sha256: str                          # of the model file's bytes
     parameters: tuple[Variable, ...]
     state: tuple[Variable, ...]
-    internals: tuple[Variable, ...]
+    internals: tuple[Variable, ...]      # the model's, then NESTML's (__h, propagators __P__...)
     functions: tuple[Function, ...]
     inlines: tuple[tuple[str, ir.Expr], ...]   # equations-block inline expressions, in order
-    odes: tuple[tuple[str, ir.Expr], ...]      # (state variable, right-hand side), in state order
+    ode_state: tuple[str, ...]                 # every state variable with an ODE, in state order
+    odes: tuple[tuple[str, ir.Expr], ...]      # the numeric solver's system: (variable, right-hand side)
+    analytic: tuple[tuple[str, ir.Expr], ...]  # exact propagation over one step: (variable, new value)
+    convolutions: tuple[str, ...]              # analytic variables of kernels (NESTML's ``K__X__port``)
+    spike_updates: tuple[tuple[str, tuple[ir.Stmt, ...]], ...]  # port -> jumps of kernel variables
     ports: tuple[Port, ...]
     gap_junction: GapJunction | None
     update: tuple[ir.Stmt, ...]
     on_receive: tuple[tuple[str, tuple[ir.Stmt, ...]], ...]
     on_condition: tuple[tuple[ir.Expr, tuple[ir.Stmt, ...]], ...]
     emits_spikes: bool
+    options: Options = field(default_factory=Options)
     doc: str = ""
     warnings: tuple[str, ...] = field(default=())
 
     @property
-    def ode_state(self) -> tuple[str, ...]:
-        """Names of the state variables integrated by integrate_odes(), in state order."""
+    def numeric_state(self) -> tuple[str, ...]:
+        """The state variables the numeric solver integrates, in state order."""
         return tuple(name for name, _ in self.odes)
 
     @property

@@ -26,6 +26,7 @@ from typing import Callable, Optional
 
 from ..cache import cache_root
 from ..frontend.errors import ModelError
+from ..frontend.options import header_doc, parse_options
 from . import nest_config as nest_config_mod
 from .errors import BuildError, MissingPrerequisite, NestModuleError, PatchError, debian_package_hint
 from .patches import CORRECTIONS, correct_neuron_source
@@ -150,19 +151,28 @@ def _run_logged(command, cwd: Path, log_path: Path, stage: str) -> None:
         raise BuildError(f"{stage} failed (exit {result.returncode}); full log: {log_path}\n{tail}")
 
 
-def _generate(model_path: Path, source_dir: Path, module_name: str, nest, log_path: Path) -> list:
+def model_options(model_path: Path):
+    """The code-generation options of a model file's header (docs/models.md)."""
+    return parse_options(model_path, header_doc(Path(model_path).read_text()))
+
+
+def _generate(model_path, source_dir: Path, module_name: str, nest, log_path: Path, codegen_options: dict) -> list:
+    """NESTML's NEST target in a child process; ``model_path`` a file or a list of files."""
     request = source_dir.parent / "generate_request.json"
     result_path = source_dir.parent / "generate_result.json"
-    request.write_text(json.dumps({"model_path": str(model_path), "target_dir": str(source_dir),
+    paths = [str(p) for p in model_path] if isinstance(model_path, (list, tuple)) else str(model_path)
+    request.write_text(json.dumps({"model_path": paths, "target_dir": str(source_dir),
                                    "module_name": module_name, "suffix": MODEL_SUFFIX,
-                                   "nest_version": "v" + nest.version.lstrip("v")}))
+                                   "nest_version": "v" + nest.version.lstrip("v"),
+                                   "codegen_options": codegen_options}))
     # generate.py is self-contained (standard library and NESTML only): run by path,
     # the child does not import nestgap
     _run_logged([sys.executable, Path(__file__).with_name("generate.py"), request, result_path],
                 cwd=source_dir.parent, log_path=log_path, stage="NESTML code generation")
     result = json.loads(result_path.read_text())
     if "problems" in result:
-        raise ModelError(model_path, [tuple(p) for p in result["problems"]])
+        raise ModelError(paths if isinstance(paths, str) else ", ".join(paths),
+                         [tuple(p) for p in result["problems"]])
     return result["models"]
 
 
@@ -213,12 +223,15 @@ def build_module(model_path, module_name: Optional[str] = None, install_dir=None
         log_path = build_dir / "build.log"
         log(f"building {module_name} from {model_path} against {nest.description}")
         log(f"  generating C++ with NESTML (log: {log_path})")
-        models = _generate(model_path, source_dir, module_name, nest, log_path)
+        options = model_options(model_path)
+        models = _generate(model_path, source_dir, module_name, nest, log_path, options.nestml_codegen_options())
 
+        tolerances = (options.gsl_abs_error_tol, options.gsl_rel_error_tol)
         for model in models:
             cpp = source_dir / f"{model}.cpp"
             try:
-                cpp.write_text(correct_neuron_source(cpp.read_text(), model))
+                cpp.write_text(correct_neuron_source(cpp.read_text(), model, tolerances,
+                                                     gap_junctions=options.gap_junctions is not None))
             except PatchError as error:
                 raise PatchError(f"{cpp}: {error}") from None
         log(f"  corrected the generated C++ ({', '.join(c.key for c in CORRECTIONS)})")

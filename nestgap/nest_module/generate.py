@@ -14,8 +14,10 @@ nestgap corrects the generated C++ (``patches.py``) and builds it itself
 (``builder.py``). ``nest_version`` is given, so NESTML does not start a NEST
 process to detect it.
 
-Options, chosen so that the module computes what NEST's built-in
-``hh_psc_alpha_gap`` computes:
+Options: the model file's own (its "Code generation options" header section,
+passed in the request as ``codegen_options``; docs/models.md), or else these,
+chosen so that the module computes what NEST's built-in ``hh_psc_alpha_gap``
+computes:
 
 - ``gap_junctions``: gap-junction support with the model's ``V_m`` and ``I_gap``;
 - ``solver: numeric``: every ODE, including the linear alpha-current pairs,
@@ -99,8 +101,11 @@ def _problems(models):
     return problems
 
 
-def generate(model_path: str, target_dir: str, module_name: str, suffix: str, nest_version: str) -> dict:
-    """Generate the module's C++ into ``target_dir``; return ``{"models": [...]}`` or ``{"problems": [...]}``."""
+def generate(model_path, target_dir: str, module_name: str, suffix: str, nest_version: str,
+             codegen_options: dict = None) -> dict:
+    """Generate the module's C++ into ``target_dir``; return ``{"models": [...]}`` or ``{"problems": [...]}``.
+
+    ``model_path``: a model file, or a list of them (one module with all their models)."""
     _print_full_precision_floats()
     _keep_expression_order()
 
@@ -111,7 +116,8 @@ def generate(model_path: str, target_dir: str, module_name: str, suffix: str, ne
                                                      transformers_from_target_name, transform_models)
     from pynestml.utils.logger import Logger
 
-    options = dict(CODEGEN_OPTIONS, nest_version=nest_version)
+    options = dict(CODEGEN_OPTIONS if codegen_options is None else codegen_options, nest_version=nest_version)
+    options.setdefault("preserve_expressions", True)
     configure_front_end(model_path, "NEST", target_path=target_dir, logging_level="WARNING",
                         module_name=module_name, suffix=suffix, codegen_opts=options)
     transformers, rest = transformers_from_target_name("NEST", options=FrontendConfiguration.get_codegen_opts())

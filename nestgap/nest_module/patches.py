@@ -133,28 +133,40 @@ def _read_currents_once_per_step(text: str, name: str) -> str:
 
 
 def _spike_weight_without_unit_round_trip(text: str, name: str) -> str:
-    # (f) Not a defect, a rounding: the usual NESTML idiom ``x += port * K * 1 s``
-    # is printed as ``(0.001 * buffer) * K * 1000.0`` (spike buffer 1/ms -> 1/s,
-    # 1 s -> 1000 ms). Mathematically that is ``buffer * K``, as NEST's built-in
-    # computes it, but the two roundings differ from it by an ulp for many weights
-    # (e.g. 300, 50, 100), which later moves V_m by up to ~1e-9 mV at h = 0.05 and
-    # can tip an adaptive step or WFR decision (2.5e-5 mV at h = 0.1). Rewritten
-    # only where the statement is exactly such a product of plain operands, so no
-    # other expression changes; a model without the idiom needs nothing here.
-    operand = r"[A-Za-z_][\w.]*(?:\[[^\]]*\])?"
-    pattern = (r"\(0\.001 \* (?P<buffer>B_\.spike_inputs_grid_sum_\[[^\]]+\])\) \* "
-               rf"(?P<factors>{operand}(?: \* {operand})*) \* 1000\.0;")
-    return _sub(text, pattern, lambda m: f"{m.group('buffer')} * {m.group('factors')};  // nestgap (f)",
-                expected=lambda count: True, key="f")
+    # (f) Not a defect, a rounding: NESTML prints a spike port (its buffer holds the summed
+    # weights, the port's unit is 1/s) as ``(0.001 * buffer)`` and the ``1 s`` or ``/ (1 1/s)``
+    # that cancels it as ``* 1000.0`` or ``/ (0.001)``. The usual idioms come out as
+    #     x += (0.001 * buffer) * K * 1000.0;           (onReceive: x += port * K * 1 s)
+    #     x += K * (0.001 * buffer) * 1000.0;           (onReceive: x += K * port * 1 s)
+    #     x += ((0.001 * buffer)) * (K) / (0.001);      (a kernel variable's jump, from NESTML's analysis)
+    #     x += (K) * (0.001 * buffer) / (0.001);        (a delta kernel's jump)
+    # Mathematically these are ``buffer * K`` (or ``K * buffer``), as NEST's built-ins and nestgap
+    # compute them, but the extra roundings differ from it by an ulp for many weights (e.g. 300,
+    # 50, 100), which later moves V_m by up to ~1e-9 mV at h = 0.05 and can tip an adaptive step
+    # or WFR decision (2.5e-5 mV at h = 0.1). Rewritten only where the statement is exactly such a
+    # product of plain operands, so no other expression changes; a model without the idioms needs
+    # nothing here.
+    operand = r"(?:[A-Za-z_][\w.:]*(?:\[[^\]]*\])?|\([^();]*(?:\([^();]*\)[^();]*)*\))"
+    buffer = r"\(?\(0\.001 \* (?P<buffer>B_\.spike_inputs_grid_sum_\[[^\]]+\])\)\)?"
+    after = (rf"(?P<after>(?: \* {operand})*)")
+    pattern = (rf"(?P<before>(?:{operand} \* )*){buffer}{after}(?: \* 1000\.0| / \(0\.001\));")
+
+    def rewrite(m):
+        return f"{m.group('before')}{m.group('buffer')}{m.group('after')};  // nestgap (f)"
+
+    return _sub(text, rf"(?<=[-+]= ){pattern}", rewrite, expected=lambda count: True, key="f")
 
 
-def _gsl_control_as_nest(text: str, name: str) -> str:
-    # NEST's built-in controls the GSL step with an absolute error of 1e-6 and no
-    # relative term (gsl_odeiv_control_y_new(1e-6, 0)); NESTML's default relative
-    # tolerance is 1e-6. Users can still set gsl_rel_error_tol.
+def _gsl_control_as_nest(text: str, name: str, tolerances=(1e-6, 0.0)) -> str:
+    # NEST's built-in gap models control the GSL step with an absolute error only
+    # (gsl_odeiv_control_y_new(eps_abs, 0): 1e-6 for hh_psc_alpha_gap, 1e-3 for
+    # hh_cond_beta_gap_traub); NESTML's defaults are 1e-6 and 1e-6. The model file's options
+    # (gsl_abs_error_tol, gsl_rel_error_tol) give the defaults; users can still set both.
+    eps_abs, eps_rel = (repr(float(t)) for t in tolerances)
+    text = _sub(text, r"P_\.__gsl_abs_error_tol = 1e-6;",
+                f"P_.__gsl_abs_error_tol = {eps_abs};  // nestgap: the model's option", expected=1, key="gsl")
     return _sub(text, r"P_\.__gsl_rel_error_tol = 1e-6;",
-                "P_.__gsl_rel_error_tol = 0.0;  // nestgap: as NEST's built-in (absolute control only)",
-                expected=1, key="gsl")
+                f"P_.__gsl_rel_error_tol = {eps_rel};  // nestgap: the model's option", expected=1, key="gsl")
 
 
 CORRECTIONS: List[Correction] = [
@@ -165,12 +177,26 @@ CORRECTIONS: List[Correction] = [
     Correction("e", "continuous inputs read once per real update step", _read_currents_once_per_step),
     Correction("f", "spike weight * factor without the 0.001/1000 unit round trip",
                _spike_weight_without_unit_round_trip),
-    Correction("gsl", "GSL step control as in NEST (relative tolerance 0)", _gsl_control_as_nest),
+    Correction("gsl", "GSL step control as the model's options say (NEST: relative tolerance 0)",
+               _gsl_control_as_nest),
 ]
 
 
-def correct_neuron_source(text: str, name: str) -> str:
-    """Apply every correction to the generated ``<name>.cpp``; raise :class:`PatchError` on drift."""
+#: the corrections of the gap-junction code (a model without gap junctions needs only f and gsl)
+GAP_JUNCTION_CORRECTIONS = ("a", "b", "c", "d", "e")
+
+
+def correct_neuron_source(text: str, name: str, tolerances=(1e-6, 0.0), gap_junctions=True) -> str:
+    """Apply the corrections to the generated ``<name>.cpp``; raise :class:`PatchError` on drift.
+
+    ``tolerances``: (gsl_abs_error_tol, gsl_rel_error_tol) of the model's options;
+    ``gap_junctions``: the model was generated with gap junctions (corrections a-e apply)."""
     for correction in CORRECTIONS:
-        text = correction.apply(text, name)
+        if correction.key in GAP_JUNCTION_CORRECTIONS and not gap_junctions:
+            continue
+        if correction.key == "gsl":
+            if "P_.__gsl_abs_error_tol = 1e-6;" in text or gap_junctions:
+                text = _gsl_control_as_nest(text, name, tolerances)
+        else:
+            text = correction.apply(text, name)
     return text

@@ -44,12 +44,13 @@ def _kernel(nest, resolution, use_wfr, order, comm, tol, max_iterations, vps=1):
 
 
 def gap_pair(nest, T=100.0, resolution=0.05, use_wfr=True, order=3, comm=1.0, tol=1e-4, max_iterations=15,
-             weight=20.0, dc=None, extra_delay=None, spikes=False):
-    """An I_e = 200 pA driven neuron coupled to an undriven one; V_m of both at every step."""
+             weight=20.0, dc=None, extra_delay=None, spikes=False, model="hh_psc_alpha_gap", I_e=200.0,
+             spike_weight=600.0):
+    """An I_e driven neuron coupled to an undriven one; V_m of both at every step."""
     _kernel(nest, resolution, use_wfr, order, comm, tol, max_iterations)
-    n = nest.Create("hh_psc_alpha_gap", 2)
+    n = nest.Create(model, 2)
     if dc is None:
-        n[0].I_e = 200.0
+        n[0].I_e = I_e
     else:
         gen = nest.Create("dc_generator", params={"amplitude": dc})
         nest.Connect(gen, n[0])
@@ -59,7 +60,7 @@ def gap_pair(nest, T=100.0, resolution=0.05, use_wfr=True, order=3, comm=1.0, to
         nest.Connect(n[1], n[0], "one_to_one", {"weight": 10.0, "delay": extra_delay})
     if spikes:
         sg = nest.Create("spike_generator", params={"spike_times": [5.0, 5.5, 30.0, 61.0, 61.5, 62.0]})
-        nest.Connect(sg, n[1], syn_spec={"weight": 600.0, "delay": 1.0})
+        nest.Connect(sg, n[1], syn_spec={"weight": spike_weight, "delay": 1.0})
     return _record(nest, n, T, resolution)
 
 
@@ -81,14 +82,14 @@ def _record(nest, neurons, T, interval):
             "min_delay": nest.GetKernelStatus("min_delay"), "warnings": len(caught)}
 
 
-def nest_testsuite_pair(nest):
-    """NEST's own test of hh_psc_alpha_gap, in our words: h = 0.1 ms, WFR order 3 (tol 1e-4,
-    at most 10 iterations), neuron 1 driven by I_e = 200 pA, gap weight 20 nS, a voltmeter on
-    neuron 2 with delay = resolution (so min_delay is one step), 20 ms.
+def nest_testsuite_pair(nest, model="hh_psc_alpha_gap"):
+    """NEST's own test of hh_psc_alpha_gap (and, the same, of hh_cond_beta_gap_traub), in our words:
+    h = 0.1 ms, WFR order 3 (tol 1e-4, at most 10 iterations), neuron 1 driven by I_e = 200 pA,
+    gap weight 20 nS, a voltmeter on neuron 2 with delay = resolution (so min_delay is one step), 20 ms.
 
     Returns (steps, V_m of neuron 2)."""
     _kernel(nest, 0.1, True, 3, 1.0, 1e-4, 10)
-    n = nest.Create("hh_psc_alpha_gap", 2)
+    n = nest.Create(model, 2)
     n[0].I_e = 200.0
     nest.Connect(n[0], n[1], {"rule": "one_to_one", "make_symmetric": True},
                  {"synapse_model": "gap_junction", "weight": 20.0})
@@ -132,23 +133,24 @@ def network_inputs(n=30, T=100.0, resolution=0.05, seed=7, n_gap_pairs=90, rate=
             "gap_weights": gap_weights, "inh_weights": inh_weights}
 
 
-def gap_network(nest, inputs, T=100.0, use_wfr=True, order=3, weight=0.5, vps=1, random_weights=False):
+def gap_network(nest, inputs, T=100.0, use_wfr=True, order=3, weight=0.5, vps=1, model="hh_psc_alpha_gap",
+                input_weight=400.0, inhibitory_weight=-30.0, random_weights=False):
     """Recurrent inhibition, 90 random gap pairs (self-pairs and duplicates kept), spike_generator drive.
 
     ``random_weights``: every gap pair and inhibitory synapse with its own weight (inputs'
-    ``gap_weights``, ``inh_weights``) instead of ``weight`` and -30 pA, so that the sums a
-    neuron forms depend on their order."""
+    ``gap_weights``, ``inh_weights``) instead of ``weight`` and ``inhibitory_weight``, so that the
+    sums a neuron forms depend on their order."""
     h = inputs["resolution"]
     _kernel(nest, h, use_wfr, order, 1.0, 1e-4, 15, vps=vps)
     n = inputs["n"]
-    neurons = nest.Create("hh_psc_alpha_gap", n)
+    neurons = nest.Create(model, n)
     generators = nest.Create("spike_generator", n)
     generators.set([{"spike_times": stamps * h} for stamps in inputs["trains"]])
-    nest.Connect(generators, neurons, "one_to_one", {"weight": 400.0, "delay": 1.0})
+    nest.Connect(generators, neurons, "one_to_one", {"weight": input_weight, "delay": 1.0})
     ids = np.asarray(neurons.tolist())
     pre = ids[inputs["sources"].ravel()]
     post = np.repeat(ids, inputs["sources"].shape[1])
-    inh = inputs["inh_weights"] if random_weights else np.full(len(pre), -30.0)
+    inh = inputs["inh_weights"] if random_weights else np.full(len(pre), inhibitory_weight)
     nest.Connect(pre, post, "one_to_one", {"synapse_model": "static_synapse", "weight": inh,
                                            "delay": np.full(len(pre), 1.0)})
     neurons.V_m = inputs["v0"]

@@ -38,8 +38,9 @@ SCENARIOS = {
 }
 
 
-def run_nest(T, resolution=0.1, I_e=0.0, dc=None, spikes=None, params=None, nest=None):
-    """Simulate one hh_psc_alpha_gap in NEST for T ms (fresh kernel).
+def run_nest(T, resolution=0.1, I_e=0.0, dc=None, spikes=None, params=None, nest=None,
+             model="hh_psc_alpha_gap", recordables=RECORDABLES):
+    """Simulate one neuron of ``model`` in NEST for T ms (fresh kernel), recording ``recordables``.
 
     ``nest``: the simulator module to run the same script on (default: real
     NEST; pass ``nestgap`` to run it on nestgap).
@@ -53,9 +54,9 @@ def run_nest(T, resolution=0.1, I_e=0.0, dc=None, spikes=None, params=None, nest
 
     p = dict(params or {})
     p["I_e"] = I_e
-    neuron = nest.Create("hh_psc_alpha_gap", params=p)
+    neuron = nest.Create(model, params=p)
     mm = nest.Create("multimeter", params={"interval": resolution,
-                                           "record_from": list(RECORDABLES)})
+                                           "record_from": list(recordables)})
     sr = nest.Create("spike_recorder")
 
     if dc is not None:
@@ -85,7 +86,7 @@ def run_nest(T, resolution=0.1, I_e=0.0, dc=None, spikes=None, params=None, nest
 
     ev = mm.get("events")
     out = {"times": [float(x) for x in ev["times"]]}
-    for name in RECORDABLES:
+    for name in recordables:
         out[name] = [float(x) for x in ev[name]]
     out["spike_times"] = sorted(float(x) for x in sr.get("events")["times"])
     out["min_delay"] = nest.GetKernelStatus("min_delay")

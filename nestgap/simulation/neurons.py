@@ -31,10 +31,17 @@ class NeuronModel:
         self.state = self.ode_state + self.aux_state + self.int_state
         self.recordables = sorted(self.ode_state + self.aux_state)
         self.default_parameters = kernel.default_parameters()
-        q = np.zeros((1, len(kernel.INTERNALS)))
-        kernel.compute_internals(self.default_parameters[None, :], q, grid.resolution,
-                                 grid.tics_per_ms, grid.tics_per_step)
-        self.default_state = kernel.initial_state(self.default_parameters, q[0])
+        # Internals that read state see zeros first (NESTML's constructor: the state is not set yet);
+        # NESTML's model prototype then initialises its state again when the resolution is set
+        # (calibrate_time), with internals from the first state: both passes, as after nest.resolution = h.
+        state = (np.zeros(len(kernel.ODE_STATE)), np.zeros(len(kernel.AUX_STATE)),
+                 np.zeros(len(kernel.INT_STATE), np.int64))
+        for _ in range(2 if kernel.INTERNALS_READ_STATE else 1):
+            q = np.zeros((1, len(kernel.INTERNALS)))
+            kernel.compute_internals(self.default_parameters[None, :], q, *(row[None, :] for row in state),
+                                     grid.resolution, grid.tics_per_ms, grid.tics_per_step)
+            state = kernel.initial_state(self.default_parameters, q[0])
+        self.default_state = state
 
     @property
     def supports_gap_junctions(self) -> bool:
@@ -113,7 +120,8 @@ class NeuronBlock:
         step % ring length) from step ``now`` on when the ring length changes."""
         k = self.kernel
         self.Q = np.zeros((len(self), len(k.INTERNALS)))
-        k.compute_internals(self.P, self.Q, grid.resolution, grid.tics_per_ms, grid.tics_per_step)
+        k.compute_internals(self.P, self.Q, self.Y, self.AUX, self.INT, grid.resolution, grid.tics_per_ms,
+                            grid.tics_per_step)
         dims = {**dims, "n": len(self)}
         n_old = self.n_initialized
         for name, dtype, shape, initial, kept in k.BUFFERS:

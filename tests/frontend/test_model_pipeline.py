@@ -47,7 +47,8 @@ def test_spec_matches_nest_defaults(spec, nest):
         assert value == defaults[name], name
     import numpy as np
     q = np.zeros((1, len(kernel.INTERNALS)))
-    kernel.compute_internals(p[None, :], q, 0.1, 1000.0, 100)
+    kernel.compute_internals(p[None, :], q, np.zeros((1, len(kernel.ODE_STATE))), np.zeros((1, 0)),
+                             np.zeros((1, len(kernel.INT_STATE)), np.int64), 0.1, 1000.0, 100)
     y, _, _ = kernel.initial_state(p, q[0])
     for name, value in zip(kernel.ODE_STATE, y):
         if name in defaults:
@@ -94,7 +95,7 @@ def test_broken_model_file_one_clear_error(tmp_path, old, new, fragment, capsys)
 def test_check_passes_with_report(capsys):
     assert cli_main(["check", str(MODEL)]) == 0
     out = capsys.readouterr().out
-    assert "4 of 4 checks passed" in out
+    assert "5 of 5 checks passed" in out
     for fact in ("dV_m/dt: identical", "Act_m(0)", "0 (steady state)", "V = 75.5", "V = -51.25",
                  "V = 95", "V = -44", "limit 540"):
         assert fact in out, fact
@@ -132,11 +133,14 @@ def test_generation_is_deterministic_and_has_header(tmp_path, spec):
 
 
 def test_generated_code_keeps_nest_operation_order(spec):
+    """The right-hand side as NESTML's analysis hands it on: the inline currents expanded in place,
+    every operation in the model file's order."""
     code = generate_python(spec)
+    i_na = "g_Na * Act_m * Act_m * Act_m * Inact_h * (V_m - E_Na)"
+    i_k = "(g_Kv1 * Act_n * Act_n * Act_n * Act_n + g_Kv3 * Inact_p * Inact_p) * (V_m - E_K)"
     for expression in ("40 * (V - 75.5) / (1 - _exp(-(V - 75.5) / 13.5))",
                        "1.2262 / _exp(V / 42.248)",
-                       "(-(I_Na + I_K + I_L) + I_stim + I_e + I_syn_ex + I_syn_in + I_gap) / C_m",
-                       "g_Na * Act_m * Act_m * Act_m * Inact_h * (V_m - E_Na)"):
+                       f"(-({i_na} + {i_k} + g_L * (V_m - E_L)) + I_stim + I_e + I_syn_ex + I_syn_in + I_gap) / C_m"):
         assert expression in code, expression
 
 
@@ -162,19 +166,10 @@ def test_import_nestgap_does_not_import_nestml():
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("new", ["integrate_odes()\n        integrate_odes()",
-                                 "if r == 0:\n            integrate_odes()",
-                                 "r = r"])
-def test_update_block_must_integrate_once_at_top_level(tmp_path, new):
-    """The lane integrator needs one top-level integrate_odes() (none at all NESTML itself rejects)."""
-    path = _edited(tmp_path, "integrate_odes()", new)
-    with pytest.raises(ModelError, match="integrate_odes\\(\\)") as error:
-        generate_python(load_model(path))
-    assert str(path) in str(error.value)
-
-
 def _edited_model(tmp_path, name, replacements):
-    """The model file renamed to ``name`` with (old, new) replacements, in a folder on the model path."""
+    """The model file renamed to ``name`` with (old, new) replacements, in a folder on the model path
+    (with the original beside it: the repository's, not that of an installed copy)."""
+    (tmp_path / MODEL.name).write_text(MODEL.read_text())
     text = MODEL.read_text().replace("model hh_psc_alpha_gap:", f"model {name}:", 1)
     for old, new in replacements:
         assert old in text
@@ -212,7 +207,8 @@ def _assert_simulates_like_the_original(tmp_path, monkeypatch, name):
 def test_model_without_gap_junctions_simulates_like_the_gap_model_without_gap_connections(tmp_path, monkeypatch):
     """The kernel of a model without a gap-junction port (the generator's other branch) gives the same
     numbers as hh_psc_alpha_gap without gap junctions (+ I_gap adds an exact 0 there)."""
-    _edited_model(tmp_path, "hh_no_gap", [("        I_gap pA <- continuous\n", ""), (" + I_gap) / C_m", ") / C_m")])
+    _edited_model(tmp_path, "hh_no_gap", [("        I_gap pA <- continuous\n", ""), (" + I_gap) / C_m", ") / C_m"),
+                                          ('"gap_junctions": {"enable": true', '"gap_junctions": {"enable": false')])
     _assert_simulates_like_the_original(tmp_path, monkeypatch, "hh_no_gap")
 
 
@@ -224,6 +220,18 @@ def test_right_hand_side_that_could_hide_a_nan_uses_the_exact_exp(tmp_path, monk
     assert "_exp_v" not in generate_python(load_model(tmp_path / "hh_max.nestml"))
     assert "_exp_v" in generate_python(load_model(MODEL))
     _assert_simulates_like_the_original(tmp_path, monkeypatch, "hh_max")
+
+
+def test_integrate_odes_in_branches_simulates_like_the_original(tmp_path, monkeypatch):
+    """integrate_odes() inside an if/else (both branches taken in turn) and with every ODE variable as
+    arguments: the update block is cut into segments at the calls, and the numbers stay the same."""
+    every = "V_m, Act_m, Inact_h, Act_n, Inact_p, DI_syn_ex, I_syn_ex, DI_syn_in, I_syn_in"
+    _edited_model(tmp_path, "hh_branches", [
+        ("        integrate_odes()\n",
+         f"        if r > 0:\n            integrate_odes()\n        else:\n            integrate_odes({every})\n")])
+    code = generate_python(load_model(tmp_path / "hh_branches.nestml"))
+    assert "_c = 1" in code and "_s == 1" in code  # two call sites, one shared continuation
+    _assert_simulates_like_the_original(tmp_path, monkeypatch, "hh_branches")
 
 
 def test_update_locals_of_every_type_survive_the_integration(tmp_path, monkeypatch):
