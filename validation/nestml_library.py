@@ -212,10 +212,17 @@ def _first_line(text) -> str:
 
 def run_isolated(simulator, model, path=None, library=None):
     """The protocol in a child process (a crash or a model that makes GSL crawl stops only the child):
-    its result, or ``{"stage": "load" | "run", "error": text}``."""
+    its result, or ``{"stage": "load" | "run", "error": text}``. On nestgap the model is loaded (its
+    kernel generated and compiled) by a child of its own first, without a time limit."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    if simulator == "nestgap":
+        loaded = subprocess.run([sys.executable, "-c", "import sys; from nestgap.codegen.cache import kernel_module; "
+                                 "kernel_module(sys.argv[1])", str(path)], capture_output=True, text=True, cwd=ROOT,
+                                env=env)
+        if loaded.returncode != 0:
+            return {"stage": "load", "error": _first_line(_last_error(loaded.stderr) or f"exit {loaded.returncode}")}
     command = [sys.executable, "-m", "validation.nestml_library", "--child", simulator, model,
                str(path or ""), str(library or "")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT, env=env)
     except subprocess.TimeoutExpired:
@@ -228,6 +235,12 @@ def run_isolated(simulator, model, path=None, library=None):
     if "error" not in result:
         result["V"], result["spikes"] = np.asarray(result["V"]), np.asarray(result["spikes"])
     return result
+
+
+def _last_error(stderr) -> str:
+    """The exception line of a child's traceback (the message without the exception's class)."""
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    return lines[-1].split(": ", 1)[-1] if lines else ""
 
 
 def _child(simulator, model, path, library):

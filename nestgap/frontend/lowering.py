@@ -127,9 +127,8 @@ class Lowering:
             try:
                 unit = node.type.astropy_unit
             except AttributeError:  # NESTML's type visitor found no unit symbol (e.g. "1 nS*IT_m")
-                raise self.error(node, f"NESTML reads '{node}' as one literal whose unit it cannot resolve "
-                                       "(a name after the unit is taken as part of it: write '(1 nS) * x'); "
-                                       "NESTML's NEST target would drop the name") from None
+                raise self.error(node, f"NESTML reads '{node}' as one literal with an unknown unit (a name "
+                                       "right after a unit joins it: write '(1 nS) * name')") from None
             return literal, nest_factor(unit, self._where(node))
         if node.is_variable():
             return self._name(node.get_variable(), scope)
