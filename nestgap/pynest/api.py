@@ -4,20 +4,23 @@ Names, arguments, return types and exceptions follow PyNEST, so that a NEST
 script runs after ``import nestgap as nest``.
 """
 
+import contextlib
 import enum
 import numbers
 
 import numpy as np
 
-from ..exceptions import KernelException
+from .. import random as _random
+from ..exceptions import KernelException, TypeMismatch, UnaccessedDictionaryEntry, UndefinedName
 from ..simulation.settings import SETTABLE
 from .node_collection import NodeCollection, to_json
 from .state import kernel as _kernel
 from .synapse_collection import SynapseCollection
 
 __all__ = ["ResetKernel", "SetKernelStatus", "GetKernelStatus", "set", "get", "Create", "Connect",
-           "Simulate", "GetStatus", "SetStatus", "GetDefaults", "SetDefaults", "CopyModel", "Models",
-           "GetConnections", "set_verbosity", "VerbosityLevel", "Install"]
+           "Simulate", "Prepare", "Run", "Cleanup", "RunManager", "GetStatus", "SetStatus", "GetDefaults",
+           "SetDefaults", "CopyModel", "Models", "GetConnections", "CreateParameter", "NumProcesses", "Rank",
+           "set_verbosity", "get_verbosity", "VerbosityLevel", "Install", "to_json"]
 
 
 def ResetKernel():
@@ -124,6 +127,84 @@ def Simulate(t: float):
     _kernel().simulate(t)
 
 
+def Prepare():
+    """Get ready for Run (NEST's first part of Simulate)."""
+    _kernel().prepare()
+
+
+def Run(t: float):
+    """Advance the network by ``t`` ms between Prepare and Cleanup."""
+    _kernel().run(t)
+
+
+def Cleanup():
+    """End a sequence of Run calls (NEST's last part of Simulate)."""
+    _kernel().cleanup()
+
+
+@contextlib.contextmanager
+def RunManager():
+    """``with nest.RunManager(): nest.Run(...)``: Prepare on entry, Cleanup on exit."""
+    Prepare()
+    try:
+        yield
+    finally:
+        Cleanup()
+
+
+def NumProcesses() -> int:
+    """The number of MPI processes: always 1 in nestgap."""
+    return _kernel().get_status()["num_processes"]
+
+
+def Rank() -> int:
+    """This process's MPI rank: always 0 in nestgap."""
+    return _kernel().get_status()["mpi_rank"]
+
+
+#: CreateParameter's types: name -> (constructor, its keys with NEST's defaults; None: required)
+_PARAMETER_TYPES = {
+    "constant": (_random.constant, {"value": None}),
+    "uniform": (_random.uniform, {"min": 0.0, "max": 1.0}),
+    "uniform_int": (_random.uniform_int, {"max": 1}),
+    "normal": (_random.normal, {"mean": 0.0, "std": 1.0}),
+    "lognormal": (_random.lognormal, {"mean": 0.0, "std": 1.0}),
+    "exponential": (_random.exponential, {"beta": 1.0}),
+}
+#: NEST's spatial parameter types, which need positions (nestgap has no spatial networks)
+_SPATIAL_PARAMETER_TYPES = ("distance", "position", "gaussian", "gaussian2d", "gamma", "exp_distribution",
+                            "gabor")
+
+
+def CreateParameter(parametertype: str, specs: dict):
+    """A parameter of NEST's kind ``parametertype`` ("constant", "uniform", "uniform_int", "normal",
+    "lognormal", "exponential") with the entries of ``specs``; NEST's errors for unknown kinds and keys."""
+    if not isinstance(specs, dict):
+        raise TypeMismatch(f"Expected datatype: Failed to cast '{parametertype}' from "
+                           f"{type(specs).__name__} to type Dictionary")
+    if parametertype in _SPATIAL_PARAMETER_TYPES:
+        raise KernelException(f"CreateParameter: the spatial parameter '{parametertype}' is not supported by "
+                              "nestgap (no spatial networks)")
+    if parametertype not in _PARAMETER_TYPES:
+        raise UndefinedName(f"The name {parametertype} is not defined.")
+    make, keys = _PARAMETER_TYPES[parametertype]
+    unknown = [k for k in specs if k not in keys]
+    if unknown:
+        raise UnaccessedDictionaryEntry("Unaccessed elements in param, in function create_parameter:  "
+                                        + " ".join(map(str, unknown)))
+    missing = [k for k, default in keys.items() if default is None and k not in specs]
+    if missing:
+        raise IndexError(f"CreateParameter('{parametertype}'): the entry '{missing[0]}' is required")
+    for key, value in specs.items():
+        integral = keys[key] is not None and isinstance(keys[key], int)
+        if integral:
+            continue  # uniform_int checks its own argument, with NEST's error
+        if isinstance(value, str) or not isinstance(value, numbers.Real):
+            raise TypeMismatch(f"Expected datatype: Failed to cast '{key}' from {type(value).__name__} "
+                               "to type double.")
+    return make(**{**{k: v for k, v in keys.items() if v is not None}, **specs})
+
+
 def GetStatus(nodes_or_conns, keys=None, output=""):
     """PyNEST's GetStatus: per node or connection a dict (no keys), a value (one key) or a tuple."""
     if not isinstance(nodes_or_conns, (NodeCollection, SynapseCollection)):
@@ -200,6 +281,11 @@ class VerbosityLevel(enum.IntEnum):
 
 def set_verbosity(level):
     """Accepted for compatibility: nestgap prints nothing but warnings (WFRWarning) and errors."""
+
+
+def get_verbosity():
+    """PyNEST's default verbosity level (nestgap prints nothing but warnings and errors)."""
+    return VerbosityLevel.INFO
 
 
 def Install(model_file):

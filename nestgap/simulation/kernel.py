@@ -17,12 +17,13 @@ refused SetStatus changes no node (NEST applies what it processed before the
 failing entry, node or connection).
 """
 
+import os
 from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import (BadParameter, BadParameterValue, BadProperty, NotImplemented, UnknownComponent,
-                          UnknownModelName)
+from ..exceptions import (BadParameter, BadParameterValue, BadProperty, KernelException, NotImplemented,
+                          UnknownComponent, UnknownModelName)
 from ..random import is_parameter
 from ..rng import RandomStreams, draws
 from .connection_rules import RULES
@@ -30,7 +31,27 @@ from .connector import Connector
 from .delay_checker import DelayChecker
 from .engine import Engine
 from .network import Network
+from ..version import __version__
 from .settings import KernelSettings
+
+
+#: PyNEST's ``build_info``: what this simulator offers, in NEST's words. ``version`` is the NEST
+#: release whose behaviour nestgap reproduces; threads and GSL's integrators are reproduced
+#: (docs/step_control.md), MPI, HDF5, MUSIC, SIONlib and libneurosim are not there.
+BUILD_INFO = {"version": "3.10.0", "nestgap_version": __version__, "have_threads": True, "have_gsl": True,
+              "have_boost": True, "have_mpi": False, "have_hdf5": False, "have_music": False,
+              "have_sionlib": False, "have_libneurosim": False, "threads_model": "python", "ndebug": True}
+#: NEST's limit on the number of synapse models (built-in and copies): 511.
+MAX_NUM_SYN_MODELS = 511
+
+
+def _memory_kib() -> int:
+    """The process's resident memory in KiB (NEST's ``memory_size``)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 class Kernel:
@@ -42,6 +63,7 @@ class Kernel:
         self.reset()
 
     def reset(self):
+        self.prepared = False  # between Prepare and Cleanup
         self.settings = KernelSettings()
         self.network = Network(self.settings, self.models)
         self.delays = DelayChecker(self.settings)
@@ -68,7 +90,9 @@ class Kernel:
             biological_time=float(s.grid.ms(e.time_steps)), network_size=net.size,
             num_connections=len(net.connections), wfr_iterations=list(e.wfr_iterations),
             wfr_max_iterations_reached=e.wfr_max_reached, node_models=net.model_names(),
-            synapse_models=sorted(net.synapse_models), connection_rules=list(RULES), prepared=False, to_do=0)
+            synapse_models=sorted(net.synapse_models), connection_rules=list(RULES), prepared=self.prepared,
+            to_do=0, build_info=dict(BUILD_INFO), max_num_syn_models=MAX_NUM_SYN_MODELS, memory_size=_memory_kib(),
+            dict_miss_is_error=True)
         return status
 
     def set_status(self, params: dict):
@@ -114,11 +138,11 @@ class Kernel:
             return status
         if net.device_class(name) is not None:
             status = net.device_class(name)(0, net.device_defaults.get(name, {})).status()
-            return {**status, **self._node_extras(0, device=True), "model": name}
+            return {**status, **self._node_extras(0, device=True), "model": name, "model_id": net.model_id(name)}
         if net.is_neuron_model(name):
             neuron = net.neuron_model(name)
             return {**neuron.defaults(), **self._node_extras(0), "node_uses_wfr": neuron.supports_gap_junctions,
-                    "t_spike": -1.0}
+                    "t_spike": -1.0, "model_id": net.model_id(name)}
         raise UnknownComponent(f"{name} is not a known component.")
 
     def set_defaults(self, name, params):
@@ -175,7 +199,8 @@ class Kernel:
                     status["events"] = where.events(grid, self.settings.total_num_virtual_procs)
             else:
                 status = block.get_status(where, self.network.neuron_models[model])
-            status.update(self._node_extras(int(node_id), device=block is None))
+            status.update(self._node_extras(int(node_id), device=block is None),
+                          model_id=self.network.model_id(model))
             result.append(status if keys is None else {k: status[k] for k in keys if k in status})
         return result
 
@@ -369,4 +394,26 @@ class Kernel:
 
     # -- simulation ---------------------------------------------------------------------------
     def simulate(self, t_ms: float):
+        """Prepare, run ``t_ms`` and clean up (not allowed between Prepare and Cleanup)."""
+        if self.prepared:
+            raise KernelException("Prepare called twice.")
         self.engine.simulate(float(t_ms))
+
+    def prepare(self):
+        """NEST's Prepare: freeze the delays and build what a run needs; Run may follow."""
+        if self.prepared:
+            raise KernelException("Prepare called twice.")
+        self.engine.prepare()
+        self.prepared = True
+
+    def run(self, t_ms: float):
+        """NEST's Run: advance ``t_ms`` ms after Prepare (several Runs make one Simulate)."""
+        if not self.prepared:
+            raise KernelException("Run called without calling Prepare.")
+        self.engine.simulate(float(t_ms))
+
+    def cleanup(self):
+        """NEST's Cleanup: end what Prepare began."""
+        if not self.prepared:
+            raise KernelException("Cleanup called without calling Prepare.")
+        self.prepared = False

@@ -44,11 +44,22 @@ class Network:
         self.structure_version = 0           # incremented whenever nodes are created
         self._node_masks = (-1, None, None)  # (structure_version, neuron by id, gap junctions by id)
         self.defaults_modified = False       # SetDefaults or CopyModel was used (fixes the time grid)
+        self.copies = []                     # node models made by CopyModel, in order
 
     # -- models --------------------------------------------------------------------
     def model_names(self) -> list:
         names = set(self.models.names()) | set(self.neuron_models) | set(self.device_classes) | set(self.copied_devices)
         return sorted(names)
+
+    def model_id(self, name) -> int:
+        """NEST's ``model_id`` of a node model: the models nestgap has, by name, then the copies
+        in the order they were made (a copy's id is larger than its original's)."""
+        if name in self.copies:
+            return len(self._base_models()) + self.copies.index(name)
+        return self._base_models().index(name)
+
+    def _base_models(self) -> list:
+        return sorted((set(self.models.names()) | set(self.device_classes)) - set(self.copies))
 
     def neuron_model(self, name) -> NeuronModel:
         if name not in self.neuron_models:
@@ -83,6 +94,8 @@ class Network:
             self.device_defaults[new] = dict(self.device_defaults.get(old, {}))
         else:
             self.neuron_models[new] = self.neuron_model(old).copy(new)
+        if old not in self.synapse_models:
+            self.copies.append(new)
         if params:
             self.set_defaults(new, params)
 
