@@ -241,7 +241,27 @@ def GetDefaults(model: str, keys=None, output=""):
 
 
 def SetDefaults(model: str, params, val=None):
-    _kernel().set_defaults(model, params if val is None else {params: val})
+    """New defaults of ``model``: one value per entry (PyNEST refuses a list or dict for an entry
+    whose default is a single value, and random parameters, with a ValueError)."""
+    if val is None:
+        if not isinstance(params, dict):
+            raise TypeError("params must be dictionary unless val is given.")
+        if not params:
+            return
+    elif isinstance(params, str):
+        params = {params: val}
+    else:
+        raise TypeError("If val is given, params must be string giving the parameter name.")
+    defaults = _kernel().model_defaults(model)
+    for key, value in params.items():
+        if _random.is_parameter(value) or (_sequence(value) and not _sequence(defaults[key], str)):
+            raise ValueError(f"SetDefaults() accepts only explicit, single parameter values ('{key}').")
+    _kernel().set_defaults(model, params)
+
+
+def _sequence(value, *also) -> bool:
+    """A list, tuple, dict or array (or one of the types ``also``): an entry that holds several values."""
+    return isinstance(value, (list, tuple, dict, *also)) or (isinstance(value, np.ndarray) and value.ndim > 0)
 
 
 def CopyModel(existing: str, new: str, params=None):

@@ -30,6 +30,7 @@ from .connection_rules import RULES
 from .connector import Connector
 from .delay_checker import DelayChecker
 from .engine import Engine
+from .entries import check_convertible
 from .network import Network
 from ..version import __version__
 from .settings import KernelSettings
@@ -52,6 +53,11 @@ def _memory_kib() -> int:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def _iterable(value) -> bool:
+    """PyNEST's test whether a status value holds one value per node."""
+    return isinstance(value, (list, tuple, str, dict)) or (isinstance(value, np.ndarray) and value.ndim > 0)
 
 
 class Kernel:
@@ -138,7 +144,8 @@ class Kernel:
             return status
         if net.device_class(name) is not None:
             status = net.device_class(name)(0, net.device_defaults.get(name, {})).status()
-            return {**status, **self._node_extras(0, device=True), "model": name, "model_id": net.model_id(name)}
+            return {**status, **self._node_extras(0, device=True), **net.device_extras.get(name, {}), "model": name,
+                    "model_id": net.model_id(name)}
         if net.is_neuron_model(name):
             neuron = net.neuron_model(name)
             return {**neuron.defaults(), **self._node_extras(0), "node_uses_wfr": neuron.supports_gap_junctions,
@@ -148,6 +155,7 @@ class Kernel:
     def set_defaults(self, name, params):
         if not self.is_model(name):
             raise UnknownComponent(f"{name} is not a known component.")
+        check_convertible(params)
         self.network.set_defaults(name, params)
 
     def copy_model(self, existing, new, params=None):
@@ -236,6 +244,10 @@ class Kernel:
             if len(per_node) != len(ids):
                 raise BadParameter(f"List of dictionaries must be the same size as the NodeCollection "
                                    f"({len(ids)}), {len(per_node)} given.")
+        for d in per_node:
+            if not isinstance(d, dict):
+                raise TypeError(f"a status must be a dict, not {type(d).__name__}")
+            check_convertible(d)
         # group by block so that each block validates all its rows at once
         groups = {}
         devices = []
@@ -260,24 +272,25 @@ class Kernel:
     def _split_values(self, ids, params) -> list:
         """One dict per node from a dict of scalars, per-node sequences and random parameters.
 
-        As in PyNEST, a sequence is split over the nodes only for an entry that
-        the first node has as a single value (so 'spike_times' stays whole).
+        As PyNEST: if some entry that the first node has as a single value is given
+        an iterable (a list, array, string or dict), every iterable entry is split over
+        the nodes (value[i] for node i; a too short one is an IndexError, a dict a
+        KeyError); otherwise every value goes to every node (so 'spike_times' stays whole).
         """
         first = self.node_status(ids[:1])[0]
-        per_node = [{} for _ in ids]
         drawn = self._random_values(ids, {k: v for k, v in params.items() if is_parameter(v)})
-        for key, value in params.items():
-            value = drawn.get(key, value)
-            scalar_entry = key in first and np.ndim(first[key]) == 0 and not isinstance(first[key], str)
-            if scalar_entry and isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) > 0:
-                if len(value) < len(ids):
-                    raise IndexError(f"list index out of range: '{key}' has {len(value)} values for "
-                                     f"{len(ids)} nodes")
-                for d, v in zip(per_node, value):
-                    d[key] = v
-            else:
-                for d in per_node:
+        values = {key: drawn.get(key, value) for key, value in params.items()}
+        split = any(_iterable(value) and key in first and not _iterable(first[key]) for key, value in values.items())
+        per_node = [{} for _ in ids]
+        for key, value in values.items():
+            for i, d in enumerate(per_node):
+                if not (split and _iterable(value)):
                     d[key] = value
+                    continue
+                try:
+                    d[key] = value[i]
+                except (IndexError, KeyError) as error:
+                    raise type(error)(f"'{key}' has no value for node {i} of {len(ids)} ({error})") from None
         return per_node
 
     def _random_values(self, ids, random) -> dict:

@@ -30,6 +30,7 @@ class Network:
         self.models = models
         self.neuron_models = {}              # name -> NeuronModel (loaded on first use)
         self.device_defaults = {}            # device model name -> dict of defaults (SetDefaults)
+        self.device_extras = {}              # device model name -> other entries given to SetDefaults
         self.device_classes = {**GENERATORS, **RECORDERS}
         self.copied_devices = {}             # copy name -> original device model name
         self.synapse_models = builtin_synapse_models()
@@ -92,6 +93,7 @@ class Network:
         elif self.device_class(old) is not None:
             self.copied_devices[new] = self.copied_devices.get(old, old)
             self.device_defaults[new] = dict(self.device_defaults.get(old, {}))
+            self.device_extras[new] = dict(self.device_extras.get(old, {}))
         else:
             self.neuron_models[new] = self.neuron_model(old).copy(new)
         if old not in self.synapse_models:
@@ -116,10 +118,15 @@ class Network:
             self.neuron_model(name).set_defaults(params)
 
     def set_device_defaults(self, name, params):
+        """SetDefaults of a device model: the entries the device reads are checked and become the
+        defaults of new devices; NEST keeps any other entry as given, reported by GetDefaults only."""
         probe = self.device_class(name)(0, {**self.device_defaults.get(name, {})})
-        probe.set_status(params, self.settings.grid)
+        probe.model = name
+        probe.set_status({k: v for k, v in params.items() if probe.read_in_defaults(k)}, self.settings.grid)
         self.device_defaults[name] = {k: v for k, v in probe.params.items() if k in params
                                       or k in self.device_defaults.get(name, {})}
+        self.device_extras.setdefault(name, {}).update(
+            {k: v for k, v in params.items() if not probe.read_in_defaults(k) and k != "model"})
 
     # -- nodes -----------------------------------------------------------------------
     @property
