@@ -23,17 +23,26 @@ class NodeCollection:
     def __init__(self, node_ids=None):
         if isinstance(node_ids, NodeCollection):
             raise TypeError("an integer is required")
-        if type(node_ids) is list and len(node_ids) == 1 and type(node_ids[0]) is int:  # the commonest: one id
+        if type(node_ids) is list and len(node_ids) == 1 and type(node_ids[0]) is int and node_ids[0] > 0:  # commonest
             low = high = node_ids[0]
             ids = np.array(node_ids, np.int64)
         else:
-            ids = np.asarray([] if node_ids is None else node_ids, dtype=np.int64).ravel()
-            if len(ids) > 1:
-                steps = np.diff(ids)
-                if (steps < 0).any():
-                    raise BadProperty("Indices must be sorted in ascending order")
-                if (steps == 0).any():
-                    raise BadProperty("All node IDs in a NodeCollection have to be unique")
+            given = [] if node_ids is None else node_ids
+            for node_id in np.ravel(np.asarray(given, dtype=object)):  # PyNEST converts them one by one
+                if not isinstance(node_id, numbers.Real):
+                    raise TypeError(f"an integer is required (got {node_id!r})")
+                if isinstance(node_id, numbers.Real) and node_id < 0:  # to an unsigned number
+                    raise OverflowError(f"can't convert negative value to size_t (node id {node_id})")
+            ids = np.asarray(given, dtype=np.int64).ravel()
+            # NEST's order of checks: ascending, the first id a node, unique, the last id a node
+            steps = np.diff(ids)
+            size = _kernel().network_size
+            if (steps < 0).any():
+                raise BadProperty("Indices must be sorted in ascending order")
+            if len(ids) and not 1 <= ids[0] <= size:
+                raise UnknownNode(f"Node with id {int(ids[0])} does not exist. The network has {size} nodes.")
+            if (steps == 0).any():
+                raise BadProperty("All node IDs in a NodeCollection have to be unique")
             low, high = (int(ids[0]), int(ids[-1])) if len(ids) else (1, 0)
         if len(ids):
             size = _kernel().network_size
@@ -104,12 +113,17 @@ class NodeCollection:
             return NodeCollection._from_ids(self._ids[key])
         if not np.issubdtype(key.dtype, np.integer):
             raise TypeError("Indices must be integers or bools")
+        if np.any(key < 0):  # PyNEST converts the positions to unsigned numbers
+            raise OverflowError(f"Python integer {int(key[key < 0][0])} out of bounds for uint64 (position)")
         if len(np.unique(key)) != len(key):
             raise ValueError("All node IDs in a NodeCollection have to be unique")
-        if np.any(np.diff(key) < 0):
+        # NEST then looks at the positions one by one: inside the collection, not below the previous one
+        bad = (key >= len(self)) | (key < np.r_[np.iinfo(np.int64).min, key[:-1]])
+        if bad.any():
+            k = int(np.argmax(bad))
+            if key[k] >= len(self):
+                raise IndexError(f"pos {int(key[k])} points outside of the NodeCollection")
             raise BadProperty("Indices must be sorted in ascending order")
-        if np.any(key >= len(self)):
-            raise IndexError(f"pos {int(key[key >= len(self)][0])} points outside of the NodeCollection")
         return NodeCollection._from_ids(self._ids[key])
 
     def __contains__(self, node_id):

@@ -53,7 +53,7 @@ class Connector:
         check = None
         if plan.make_symmetric:  # NEST meets each pair's reverse connection first
             check = (post, pre) if conn_spec["allow_autapses"] else (post[pre != post], pre[pre != post])
-        self._commit(plan.sources, plan.targets, weight, steps, synapse, int(syn_spec.get("receptor_type", 0)),
+        self._commit(plan.sources, plan.targets, weight, steps, synapse, receptor_of(syn_spec),
                      check)
 
     def _validated(self, conn_spec, syn_spec):
@@ -132,7 +132,7 @@ class Connector:
             elif key in synapse.defaults:
                 values[key] = np.full(len(pre), synapse.defaults[key])
         steps = self.grid.delay_steps(values["delay"]) if synapse.has_delay else None
-        self._commit(pre, post, values["weight"], steps, synapse, int(syn_spec.get("receptor_type", 0)))
+        self._commit(pre, post, values["weight"], steps, synapse, receptor_of(syn_spec))
 
     # -- the one way into the table ---------------------------------------------------------
     def _commit(self, sources, targets, weights, steps, synapse, receptor, check=None):
@@ -221,6 +221,10 @@ def _normalize_syn_spec(syn_spec) -> dict:
     return dict(syn_spec)
 
 
+def _is_receptor_array(value) -> bool:
+    return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0)
+
+
 def _check_synapse_keys(synapse, syn_spec):
     """NEST's checks of the syn_spec entries besides the model name."""
     if "delay" in syn_spec and not synapse.has_delay:
@@ -235,6 +239,22 @@ def _check_synapse_keys(synapse, syn_spec):
         if isinstance(value, (str, bool, np.bool_)):
             kind = "std::string" if isinstance(value, str) else "bool"
             raise BadProperty(f"Cannot handle parameter type. Received {kind}")
+    receptor_of(syn_spec)
+
+
+def receptor_of(syn_spec) -> int:
+    """The receptor port of a syn_spec, with NEST's errors for other types and negative ports; an
+    array (one port per connection, one_to_one) gives its first non-zero port, or 0."""
     receptor = syn_spec.get("receptor_type", 0)
-    if not isinstance(receptor, (int, np.integer)) or isinstance(receptor, (bool, np.bool_)):
-        raise TypeMismatch(f"receptor_type must be an integer, got {receptor!r}")
+    if _is_receptor_array(receptor):
+        ports = [r for r in receptor if not (isinstance(r, (int, np.integer)) and r == 0)]
+        receptor = ports[0] if ports else 0
+    if isinstance(receptor, (str, bool, np.bool_)):  # NEST's messages for these, and for other non-integers
+        kind = "std::string" if isinstance(receptor, str) else "bool"
+        raise BadProperty(f"Cannot handle parameter type. Received {kind} (receptor_type {receptor!r})")
+    if not isinstance(receptor, (int, np.integer)):
+        raise RuntimeError(f"The dictionary value with key receptor_type does not hold a numeric integer type "
+                           f"(got {receptor!r}).")
+    if receptor < 0:
+        raise IndexError(f"Value causes data loss or overflow (receptor_type {receptor}).")
+    return int(receptor)

@@ -17,6 +17,7 @@ refused SetStatus changes no node (NEST applies what it processed before the
 failing entry, node or connection).
 """
 
+import math
 import os
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from ..exceptions import (BadParameter, BadParameterValue, BadProperty, KernelEx
                           UnknownComponent, UnknownModelName)
 from ..random import is_parameter
 from ..rng import RandomStreams, draws
-from .connection_rules import RULES
+from .connection_rules import RULES, pynest_checks
 from .connector import Connector
 from .delay_checker import DelayChecker
 from .engine import Engine
@@ -104,6 +105,7 @@ class Kernel:
     def set_status(self, params: dict):
         """SetKernelStatus with settable entries; ``biological_time = 0`` restarts the clock at 0."""
         s, e = self.settings, self.engine
+        check_convertible(params)
         new = s.updated(params, nodes_exist=self.network.size > 0,
                         connections_exist=len(self.network.connections) > 0, simulated=e.simulated,
                         defaults_modified=self.network.defaults_modified)
@@ -144,8 +146,8 @@ class Kernel:
             return status
         if net.device_class(name) is not None:
             status = net.device_class(name)(0, net.device_defaults.get(name, {})).status()
-            return {**status, **self._node_extras(0, device=True), **net.device_extras.get(name, {}), "model": name,
-                    "model_id": net.model_id(name)}
+            return {**status, **self._node_extras(0, device=True), "model_id": net.model_id(name),
+                    **net.device_extras.get(name, {}), "model": name}
         if net.is_neuron_model(name):
             neuron = net.neuron_model(name)
             return {**neuron.defaults(), **self._node_extras(0), "node_uses_wfr": neuron.supports_gap_junctions,
@@ -316,6 +318,15 @@ class Kernel:
 
     # -- connections -----------------------------------------------------------------------
     def connect(self, pre, post, conn_spec, syn_spec, same_collection: bool):
+        if isinstance(syn_spec, dict):
+            pynest_checks(conn_spec, {k: v for k, v in syn_spec.items() if k in ("weight", "delay", "receptor_type")},
+                          len(pre), len(post))
+        for spec in (conn_spec, syn_spec):  # then PyNEST converts them for the kernel
+            if isinstance(spec, dict):
+                check_convertible(spec)
+        if isinstance(syn_spec, dict):  # NEST takes a NaN weight or delay for "not given": the default
+            syn_spec = {k: v for k, v in syn_spec.items()
+                        if not (k in ("weight", "delay") and isinstance(v, float) and math.isnan(v))}
         self.connector.connect(pre, post, conn_spec, syn_spec, same_collection)
 
     def connect_arrays(self, pre, post, syn_spec):

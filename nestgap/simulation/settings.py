@@ -82,7 +82,9 @@ class KernelSettings:
             raise BadProperty("Requested total_num_virtual_procs is incompatible with the number of processes "
                               "and threads.It must be an integer multiple of num_processes and equal to "
                               "local_num_threads * num_processes. Value unchanged.")
-        if value < 1:
+        if value < 0:  # NEST converts it to an unsigned number
+            raise IndexError(f"Value causes data loss or overflow: a number of threads of {value}")
+        if value < 1:  # NEST 3.10 aborts the process
             raise BadProperty("The number of threads must be a positive integer.")
         if value != self.total_num_virtual_procs:
             errors = [text for text, present in (("Nodes exist", nodes_exist),
@@ -159,7 +161,7 @@ class KernelSettings:
         self.wfr_comm_interval = float(value)
 
     def _set_wfr_tol(self, value, params, **_):
-        if not value >= 0:
+        if value < 0:  # NaN passes, as in NEST
             raise KernelException("Tolerance must be zero or positive")
         self.wfr_tol = float(value)
 
@@ -180,6 +182,9 @@ class KernelSettings:
             raise BadProperty("Both min_delay and max_delay have to be specified")
         if connections_exist:
             raise BadProperty("Connections already exist. Please call ResetKernel first")
+        for key in ("min_delay", "max_delay"):  # NEST stores infinite delays as +-DBL_MAX; nestgap refuses them
+            if not math.isfinite(params[key]):
+                raise bad_delay(params[key], f"{key} must be a finite number of ms.")
         low = self.grid.steps(value)
         if self.grid.ms(low) > value:
             low -= 1
@@ -208,7 +213,11 @@ class KernelSettings:
 
 
 def _check_type(key, value):
-    """NEST's TypeMismatch for an entry that is not of the C++ type NEST reads it as."""
+    """NEST's TypeMismatch for an entry that is not of the C++ type NEST reads it as (a thread
+    count that is no integer: NEST's RuntimeError; a bool is a double)."""
+    if key in ("total_num_virtual_procs", "local_num_threads") and (
+            isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral)):
+        raise RuntimeError(f"The dictionary value with key {key} does not hold a numeric integer type.")
     if key in _STRING:
         ok = isinstance(value, str)
     elif key in _BOOL:
@@ -216,7 +225,7 @@ def _check_type(key, value):
     elif key in _LONG:
         ok = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
     else:
-        ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+        ok = isinstance(value, numbers.Real) and not isinstance(value, np.bool_)
     if not ok:
         raise type_mismatch(key, value, "std::string" if key in _STRING else "bool" if key in _BOOL
                             else "long" if key in _LONG else "double")
