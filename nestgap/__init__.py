@@ -17,7 +17,7 @@ import types
 
 from .version import __version__
 
-_API = ("Cleanup", "CopyModel", "Connect", "Create", "CreateParameter", "GetConnections", "GetDefaults",
+_API = ("Cleanup", "CopyModel", "Connect", "Create", "CreateMask", "CreateParameter", "GetConnections", "GetDefaults",
         "GetKernelStatus", "GetStatus", "Install", "Models", "NumProcesses", "Prepare", "Rank", "ResetKernel", "Run",
         "RunManager", "SetDefaults", "SetKernelStatus", "SetStatus", "Simulate", "VerbosityLevel", "get",
         "get_verbosity", "set", "set_verbosity", "to_json")
@@ -30,8 +30,9 @@ _FACE = {**{name: "nestgap.pynest.api" for name in _API},
          "SynapseCollection": "nestgap.pynest.synapse_collection",
          "WFRWarning": "nestgap.simulation.engine"}
 
-#: PyNEST's submodules: nest.random, nest.math, nest.logic
-_MODULES = ("random", "math", "logic")
+#: PyNEST's submodules: nest.random, nest.math, nest.logic; nest.spatial and nest.spatial_distributions
+#: refuse every name (no spatial networks)
+_MODULES = ("random", "math", "logic", "spatial", "spatial_distributions")
 
 __all__ = sorted([*_FACE, *_MODULES])
 

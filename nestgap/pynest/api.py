@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from .. import random as _random
-from ..exceptions import KernelException, TypeMismatch, UnaccessedDictionaryEntry, UndefinedName
+from ..exceptions import KernelException, NotImplemented, TypeMismatch, UnaccessedDictionaryEntry, UndefinedName
 from ..simulation.settings import SETTABLE
 from .node_collection import NodeCollection, to_json
 from .state import kernel as _kernel
@@ -19,7 +19,7 @@ from .synapse_collection import SynapseCollection
 
 __all__ = ["ResetKernel", "SetKernelStatus", "GetKernelStatus", "set", "get", "Create", "Connect",
            "Simulate", "Prepare", "Run", "Cleanup", "RunManager", "GetStatus", "SetStatus", "GetDefaults",
-           "SetDefaults", "CopyModel", "Models", "GetConnections", "CreateParameter", "NumProcesses", "Rank",
+           "SetDefaults", "CopyModel", "Models", "GetConnections", "CreateParameter", "CreateMask", "NumProcesses", "Rank",
            "set_verbosity", "get_verbosity", "VerbosityLevel", "Install", "to_json"]
 
 
@@ -150,6 +150,11 @@ def RunManager():
         yield
     finally:
         Cleanup()
+
+
+def CreateMask(masktype, specs, anchor=None):
+    """PyNEST's masks select nodes by position: nestgap has no spatial networks."""
+    raise NotImplemented(f"CreateMask('{masktype}'): spatial networks are not supported by nestgap.")
 
 
 def NumProcesses() -> int:

@@ -20,13 +20,13 @@ from .time_grid import TimeGrid
 # NEST processes the entries of one SetKernelStatus call in this order
 _ORDER = ("total_num_virtual_procs", "local_num_threads", "rng_type", "rng_seed", "biological_time", "print_time",
           "tics_per_ms", "resolution", "use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations",
-          "wfr_interpolation_order", "min_delay", "max_delay")
+          "wfr_interpolation_order", "min_delay", "max_delay", "use_compressed_spikes", "keep_source_table")
 SETTABLE = frozenset(_ORDER)
 
 # the C++ type NEST reads each entry as
 _LONG = ("total_num_virtual_procs", "local_num_threads", "rng_seed", "tics_per_ms", "wfr_max_iterations",
          "wfr_interpolation_order")
-_BOOL = ("print_time", "use_wfr")
+_BOOL = ("print_time", "use_wfr", "use_compressed_spikes", "keep_source_table")
 _STRING = ("rng_type",)
 
 
@@ -46,6 +46,10 @@ class KernelSettings:
         self.wfr_interpolation_order = 3
         self.delay_extrema = None         # (min_delay, max_delay) in ms of all delays registered so far
         self.user_delay_extrema = False   # set by SetKernelStatus: delays outside them are errors
+        # NEST's settings of its spike exchange and connection storage: they do not change results (nestgap
+        # delivers spikes one way and always keeps its connection table); kept and reported
+        self.use_compressed_spikes = True
+        self.keep_source_table = True
 
     @property
     def resolution(self) -> float:
@@ -60,7 +64,8 @@ class KernelSettings:
                 "print_time": self.print_time, "use_wfr": self.use_wfr,
                 "wfr_comm_interval": self.wfr_comm_interval, "wfr_tol": self.wfr_tol,
                 "wfr_max_iterations": self.wfr_max_iterations,
-                "wfr_interpolation_order": self.wfr_interpolation_order}
+                "wfr_interpolation_order": self.wfr_interpolation_order,
+                "use_compressed_spikes": self.use_compressed_spikes, "keep_source_table": self.keep_source_table}
 
     def updated(self, params: dict, *, nodes_exist: bool, connections_exist: bool, simulated: bool,
                 defaults_modified: bool) -> "KernelSettings":
@@ -195,6 +200,12 @@ class KernelSettings:
             raise bad_delay(self.grid.ms(low), "min_delay must be smaller than or equal to max_delay.")
         self.delay_extrema = (float(self.grid.ms(low)), float(self.grid.ms(high)))
         self.user_delay_extrema = True
+
+    def _set_use_compressed_spikes(self, value, params, **_):
+        self.use_compressed_spikes = bool(value)
+
+    def _set_keep_source_table(self, value, params, **_):
+        self.keep_source_table = bool(value)
 
     def _set_max_delay(self, value, params, **_):
         if "min_delay" not in params:
