@@ -236,10 +236,10 @@ def SetStatus(nodes_or_conns, params, val=None):
 def GetDefaults(model: str, keys=None, output=""):
     """The defaults of a model: all (a dict), one (its value) or a list of keys (a list)."""
     status = _kernel().model_defaults(model)
-    if isinstance(keys, str):
-        result = status[keys]
-    elif keys is not None:
+    if isinstance(keys, (list, tuple)):
         result = [status[k] for k in keys]
+    elif keys is not None:
+        result = status[keys]  # KeyError for an unknown key, or one that is no name (as PyNEST)
     else:
         result = status
     return to_json(result) if output == "json" else result

@@ -190,6 +190,8 @@ class NodeCollection:
     # -- status -------------------------------------------------------------------------
     def get(self, *keys, output=""):
         """Status entries: all (a dict), one key (a value or tuple), or a list of keys (a dict).
+        Two arguments address a dictionary entry: ``get("events", "times")`` (or a list of its
+        keys). ``output``: "json" or "pandas" (a DataFrame indexed by node id).
 
         For several nodes, a node without an entry that other nodes have gives None.
         """
@@ -206,21 +208,50 @@ class NodeCollection:
         elif len(keys) == 1 and isinstance(keys[0], (list, tuple)):
             result = {k: self.get(k) for k in keys[0]}
         elif len(keys) > 1:
-            result = {k: self.get(k) for k in keys}
+            result = self._get_inside(keys[0], keys[-1])
         else:
             result = self._one(kernel.node_values(self._ids, keys[0]))
+        if output == "pandas":
+            return self._data_frame(keys, result)
         return to_json(result) if output == "json" else result
+
+    def _get_inside(self, outer, inner):
+        """Entries ``inner`` (a name or a list of names) of the dictionary entry ``outer`` of every node:
+        one node's value(s), or per name a list with one value per node (None where a node lacks it)."""
+        if not isinstance(outer, str):
+            raise TypeError("First argument must be a string, specifying path into hierarchical dictionary")
+        dicts = self.get(outer)
+        dicts = dicts if isinstance(dicts, tuple) else (dicts,)
+        if len(dicts) == 1:
+            merged = dicts[0]
+        else:
+            merged = {k: [d.get(k) for d in dicts] for k in sorted(set().union(*dicts))}
+        return merged[inner] if isinstance(inner, str) else {k: merged[k] for k in inner}
+
+    def _data_frame(self, keys, result):
+        """PyNEST's output="pandas": one row per node, indexed by node id."""
+        import pandas
+
+        if len(keys) == 1 and isinstance(keys[0], str):
+            result = {keys[0]: result}
+        elif len(keys) > 1 and isinstance(keys[-1], str):
+            result = {keys[-1]: result}
+        index = self.tolist()
+        if len(self) == 1:
+            result = {k: [v] for k, v in result.items()}
+        return pandas.DataFrame(result, index=index)
 
     def set(self, params=None, **kwargs):
         """Set status entries: a dict (scalars, per-node sequences, random parameters), a list
         with one dict per node, or keyword arguments."""
+        if not len(self):  # as PyNEST: nothing to set, whatever is given
+            return
         if kwargs and params is not None:
             raise TypeError("must either provide params or kwargs, but not both.")
         params = kwargs or params
         if params is None:
             raise TypeError("set() needs a dict, a list of dicts or keyword arguments")
-        if len(self):
-            _kernel().set_node_status(self._ids, params)
+        _kernel().set_node_status(self._ids, params)
 
     def _one(self, values):
         return values[0] if len(self) == 1 else tuple(values)

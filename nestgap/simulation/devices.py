@@ -81,7 +81,7 @@ class Device:
         frozen = self._convert("frozen", params["frozen"]) if "frozen" in params else None
         unknown = [key for key in params if key not in self.defaults and key not in self.extra_entries]
         if unknown:
-            raise UnaccessedDictionaryEntry(f"{self.name}: unknown entr{'ies' if len(unknown) > 1 else 'y'} "
+            raise UnaccessedDictionaryEntry(f"{self.name}: Unaccessed entr{'ies' if len(unknown) > 1 else 'y'} "
                                             f"{', '.join(map(repr, unknown))}; valid entries: "
                                             f"{', '.join(sorted(self.defaults))}")
         if frozen is not None:

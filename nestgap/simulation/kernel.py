@@ -32,7 +32,7 @@ from .connector import Connector
 from .delay_checker import DelayChecker
 from .engine import Engine
 from .entries import check_convertible
-from .network import Network
+from .network import MAX_NUM_SYN_MODELS, Network
 from ..version import __version__
 from .settings import KernelSettings
 
@@ -43,9 +43,6 @@ from .settings import KernelSettings
 BUILD_INFO = {"version": "3.10.0", "nestgap_version": __version__, "have_threads": True, "have_gsl": True,
               "have_boost": True, "have_mpi": False, "have_hdf5": False, "have_music": False,
               "have_sionlib": False, "have_libneurosim": False, "threads_model": "python", "ndebug": True}
-#: NEST's limit on the number of synapse models (built-in and copies): 511.
-MAX_NUM_SYN_MODELS = 511
-
 
 def _memory_kib() -> int:
     """The process's resident memory in KiB (NEST's ``memory_size``)."""
@@ -99,7 +96,9 @@ class Kernel:
             wfr_max_iterations_reached=e.wfr_max_reached, node_models=net.model_names(),
             synapse_models=sorted(net.synapse_models), connection_rules=list(RULES), prepared=self.prepared,
             to_do=0, build_info=dict(BUILD_INFO), max_num_syn_models=MAX_NUM_SYN_MODELS, memory_size=_memory_kib(),
-            dict_miss_is_error=True)
+            dict_miss_is_error=True, recording_backends=["memory"],
+            # NEST's log of its MPI spike buffer resizing: nestgap exchanges no buffers, so it stays empty
+            spike_buffer_resize_log={k: np.zeros(0) for k in ("global_max_spikes_sent", "new_buffer_size", "times")})
         return status
 
     def set_status(self, params: dict):

@@ -10,7 +10,7 @@ from bisect import bisect_right
 
 import numpy as np
 
-from ..exceptions import (IllegalConnection, NewModelNameExists, UnknownModelName, UnknownNode,
+from ..exceptions import (IllegalConnection, KernelException, NewModelNameExists, UnknownModelName, UnknownNode,
                           UnknownSynapseType, bad_delay)
 from .connectors import Connectors
 from .devices import GENERATORS
@@ -19,6 +19,8 @@ from .recorders import RECORDERS
 from .synapses import FIRST_COPY_ID, ConnectionTable, SynapseModel, as_real, builtin_synapse_models
 
 _NOT_POSSIBLE = "Creation of connection is not possible because:\n"
+#: NEST's limit on the number of synapse models, built-in ones and copies (``max_num_syn_models``)
+MAX_NUM_SYN_MODELS = 511
 
 
 class Network:
@@ -88,6 +90,9 @@ class Network:
             raise NewModelNameExists(f"Model {new} is the name of an existing model and cannot be re-used.")
         self.defaults_modified = True
         if old in self.synapse_models:
+            if len(self.synapse_models) >= MAX_NUM_SYN_MODELS:
+                raise KernelException(f"CopyModel: Synapse model count exceeded: at most {MAX_NUM_SYN_MODELS} "
+                                      f"synapse models (nest.max_num_syn_models); cannot add {new}.")
             syn_id = max(FIRST_COPY_ID, max(m.syn_id for m in self.synapse_models.values()) + 1)
             self.synapse_models[new] = self.synapse_models[old].copy(new, syn_id)
         elif self.device_class(old) is not None:

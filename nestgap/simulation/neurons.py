@@ -66,8 +66,8 @@ class NeuronModel:
     def set_defaults(self, params: dict):
         """SetDefaults: validated on copies, applied only if every entry is valid."""
         if "frozen" in params:  # NEST's model defaults have no 'frozen'
-            raise UnaccessedDictionaryEntry(f"Setting status of model '{self.name}': the entry 'frozen' is not a "
-                                            "model default")
+            raise UnaccessedDictionaryEntry(f"Setting status of model '{self.name}': Unaccessed entry 'frozen' (not "
+                                            "a model default)")
         block = NeuronBlock(self.kernel)
         block.append(np.array([0]), self, uses_wfr=False)
         block.set_status(np.array([0]), [params], lambda i: f"Setting status of model '{self.name}'")
@@ -204,8 +204,8 @@ class NeuronBlock:
         if unread:
             row, key = unread[0]
             what = "is read-only" if key in _READ_ONLY else "is unknown"
-            raise UnaccessedDictionaryEntry(f"{describe(row)}: the entry '{key}' {what}; the model's settable "
-                                            f"entries are: {', '.join(sorted(cols))}")
+            raise UnaccessedDictionaryEntry(f"{describe(row)}: Unaccessed entry '{key}' ({what}); the model's "
+                                            f"settable entries are: {', '.join(sorted(cols))}")
         for row, value in frozen:
             if value:
                 raise NotImplemented(f"{describe(row)}: nestgap cannot freeze nodes.")

@@ -134,6 +134,10 @@ class KernelSettings:
         self.grid = TimeGrid(tics_per_ms, int(round(tics)))
         if self.wfr_comm_interval < self.resolution or not self.use_wfr:
             self.wfr_comm_interval = self.resolution
+        if self.delay_extrema is not None:  # NEST rounds min_delay down and max_delay up to the new steps
+            step = self.grid.tics_per_step
+            low, high = (round(ms * tics_per_ms) for ms in self.delay_extrema)
+            self.set_delay_extrema_steps(low // step, -(-high // step))
 
     def _time_change_allowed(self, *, nodes_exist, simulated, defaults_modified, **_):
         errors = [text for text, present in (("Nodes have already been created", nodes_exist),
