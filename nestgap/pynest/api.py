@@ -236,12 +236,12 @@ def SetStatus(nodes_or_conns, params, val=None):
 def GetDefaults(model: str, keys=None, output=""):
     """The defaults of a model: all (a dict), one (its value) or a list of keys (a list)."""
     status = _kernel().model_defaults(model)
-    if isinstance(keys, (list, tuple)):
-        result = [status[k] for k in keys]
-    elif keys is not None:
+    if keys is None:
+        result = status
+    elif isinstance(keys, str) or not hasattr(keys, "__iter__"):
         result = status[keys]  # KeyError for an unknown key, or one that is no name (as PyNEST)
     else:
-        result = status
+        result = [status[k] for k in keys]
     return to_json(result) if output == "json" else result
 
 

@@ -96,7 +96,7 @@ class Kernel:
             wfr_max_iterations_reached=e.wfr_max_reached, node_models=net.model_names(),
             synapse_models=sorted(net.synapse_models), connection_rules=list(RULES), prepared=self.prepared,
             to_do=0, build_info=dict(BUILD_INFO), max_num_syn_models=MAX_NUM_SYN_MODELS, memory_size=_memory_kib(),
-            dict_miss_is_error=True, recording_backends=["memory"],
+            recording_backends=["memory"],
             # NEST's log of its MPI spike buffer resizing: nestgap exchanges no buffers, so it stays empty
             spike_buffer_resize_log={k: np.zeros(0) for k in ("global_max_spikes_sent", "new_buffer_size", "times")})
         return status

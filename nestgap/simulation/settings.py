@@ -20,13 +20,14 @@ from .time_grid import TimeGrid
 # NEST processes the entries of one SetKernelStatus call in this order
 _ORDER = ("total_num_virtual_procs", "local_num_threads", "rng_type", "rng_seed", "biological_time", "print_time",
           "tics_per_ms", "resolution", "use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations",
-          "wfr_interpolation_order", "min_delay", "max_delay", "use_compressed_spikes", "keep_source_table")
+          "wfr_interpolation_order", "min_delay", "max_delay", "use_compressed_spikes", "keep_source_table",
+          "dict_miss_is_error")
 SETTABLE = frozenset(_ORDER)
 
 # the C++ type NEST reads each entry as
 _LONG = ("total_num_virtual_procs", "local_num_threads", "rng_seed", "tics_per_ms", "wfr_max_iterations",
          "wfr_interpolation_order")
-_BOOL = ("print_time", "use_wfr", "use_compressed_spikes", "keep_source_table")
+_BOOL = ("print_time", "use_wfr", "use_compressed_spikes", "keep_source_table", "dict_miss_is_error")
 _STRING = ("rng_type",)
 
 
@@ -50,6 +51,9 @@ class KernelSettings:
         # delivers spikes one way and always keeps its connection table); kept and reported
         self.use_compressed_spikes = True
         self.keep_source_table = True
+        # NEST's choice between an error and a warning for entries a node does not read; nestgap always
+        # raises the error (kept and reported)
+        self.dict_miss_is_error = True
 
     @property
     def resolution(self) -> float:
@@ -65,7 +69,8 @@ class KernelSettings:
                 "wfr_comm_interval": self.wfr_comm_interval, "wfr_tol": self.wfr_tol,
                 "wfr_max_iterations": self.wfr_max_iterations,
                 "wfr_interpolation_order": self.wfr_interpolation_order,
-                "use_compressed_spikes": self.use_compressed_spikes, "keep_source_table": self.keep_source_table}
+                "use_compressed_spikes": self.use_compressed_spikes, "keep_source_table": self.keep_source_table,
+                "dict_miss_is_error": self.dict_miss_is_error}
 
     def updated(self, params: dict, *, nodes_exist: bool, connections_exist: bool, simulated: bool,
                 defaults_modified: bool) -> "KernelSettings":
@@ -210,6 +215,9 @@ class KernelSettings:
 
     def _set_keep_source_table(self, value, params, **_):
         self.keep_source_table = bool(value)
+
+    def _set_dict_miss_is_error(self, value, params, **_):
+        self.dict_miss_is_error = bool(value)
 
     def _set_max_delay(self, value, params, **_):
         if "min_delay" not in params:
