@@ -53,7 +53,8 @@ class Connector:
         check = None
         if plan.make_symmetric:  # NEST meets each pair's reverse connection first
             check = (post, pre) if conn_spec["allow_autapses"] else (post[pre != post], pre[pre != post])
-        self._commit(plan.sources, plan.targets, weight, steps, synapse, receptor_of(syn_spec),
+        receptor = receptor_of(syn_spec, synapse.receptor_type)
+        self._commit(plan.sources, plan.targets, weight, steps, synapse, receptor,
                      check)
 
     def _validated(self, conn_spec, syn_spec):
@@ -90,7 +91,7 @@ class Connector:
         if synapse.has_delay:
             steps = int(self.grid.delay_steps(float(spec.get("delay", synapse.defaults["delay"]))))
         sources, targets = ([source, target], [target, source]) if symmetric else ([source], [target])
-        self._commit(sources, targets, [weight] * len(sources), steps, synapse, 0)
+        self._commit(sources, targets, [weight] * len(sources), steps, synapse, synapse.receptor_type)
         return True
 
     def _pair_plan(self, conn_spec, syn_spec):
@@ -132,7 +133,7 @@ class Connector:
             elif key in synapse.defaults:
                 values[key] = np.full(len(pre), synapse.defaults[key])
         steps = self.grid.delay_steps(values["delay"]) if synapse.has_delay else None
-        self._commit(pre, post, values["weight"], steps, synapse, receptor_of(syn_spec))
+        self._commit(pre, post, values["weight"], steps, synapse, receptor_of(syn_spec, synapse.receptor_type))
 
     # -- the one way into the table ---------------------------------------------------------
     def _commit(self, sources, targets, weights, steps, synapse, receptor, check=None):
@@ -242,10 +243,11 @@ def _check_synapse_keys(synapse, syn_spec):
     receptor_of(syn_spec)
 
 
-def receptor_of(syn_spec) -> int:
-    """The receptor port of a syn_spec, with NEST's errors for other types and negative ports; an
-    array (one port per connection, one_to_one) gives its first non-zero port, or 0."""
-    receptor = syn_spec.get("receptor_type", 0)
+def receptor_of(syn_spec, default=0) -> int:
+    """The receptor port of a syn_spec (``default``: the synapse model's), with NEST's errors for
+    other types and negative ports; an array (one port per connection, one_to_one) gives its first
+    non-zero port, or 0."""
+    receptor = syn_spec.get("receptor_type", default)
     if _is_receptor_array(receptor):
         ports = [r for r in receptor if not (isinstance(r, (int, np.integer)) and r == 0)]
         receptor = ports[0] if ports else 0
