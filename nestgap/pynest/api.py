@@ -70,6 +70,11 @@ def _kernel_entry(status, key):
 def Create(model: str, n: int = 1, params=None, positions=None):
     """Create ``n`` nodes of ``model``; ``params`` a dict (scalars, arrays, random parameters) or a list
     of dicts, one per node. If ``params`` are refused, the nodes exist nevertheless (as in NEST)."""
+    if isinstance(n, dict):  # Create(model, params), as PyNEST allows
+        if params is not None or positions is not None:
+            raise ValueError("A parameter dictionary can be passed as second argument only if Create() is "
+                             "called with two arguments.")
+        n, params = 1, n
     if positions is not None:
         raise KernelException("Spatial networks (positions) are not supported by nestgap.")
     if not isinstance(model, str):
@@ -78,6 +83,9 @@ def Create(model: str, n: int = 1, params=None, positions=None):
         raise TypeError("n must have an integer value")
     if isinstance(params, (list, tuple)) and len(params) != n:
         raise TypeError("list of params must have one dictionary per node")
+    if params is not None and not (isinstance(params, dict) or (
+            isinstance(params, (list, tuple)) and all(isinstance(d, dict) for d in params))):
+        raise TypeError("params must be either a dict of parameters or a list or tuple of dicts")
     return NodeCollection._from_ids(_kernel().create(model, int(n), params))
 
 

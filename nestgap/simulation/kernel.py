@@ -261,6 +261,9 @@ class Kernel:
                 groups[id(block)][1].append(where)
                 groups[id(block)][2].append(d)
         for device, d in devices:  # validate devices on copies first
+            if "time_in_steps" in d and device.element_type == "recorder" and self.engine.simulated:
+                raise BadProperty(f"{device.name}: Property time_in_steps cannot be set after Simulate has been "
+                                  "called.")
             probe = type(device)(device.node_id, device.params)
             probe.model = device.model
             probe.set_status(d, self.settings.grid)
@@ -390,10 +393,24 @@ class Kernel:
         if key in ("port", "target_thread"):
             return self._connection_places(index)[key == "port"].tolist()
         if key == "receptor":
-            return [0] * len(index)
+            return self._receptors(index).tolist()
         if key == "sizeof":  # bytes of a static_synapse or gap_junction connection in NEST
             return [32] * len(index)
         raise KeyError(key)
+
+    def _receptors(self, index):
+        """The receptor port of the connections ``index``: 0, but a multimeter's (or voltmeter's)
+        connection to a neuron gets the next port of that neuron's data logger, 1, 2, ..., in the
+        order the samplers were connected (NEST's data logger)."""
+        net = self.network
+        source, target = net.connections.arrays()[:2]
+        ports = np.zeros(len(source), np.int64)
+        sampler_ids = [node_id for node_id, device in net.devices.items() if device.role == "sampler"]
+        rows = np.flatnonzero(np.isin(source, np.asarray(sampler_ids, np.int64)))
+        for t in np.unique(target[rows]):
+            mine = rows[target[rows] == t]
+            ports[mine] = np.arange(1, len(mine) + 1)
+        return ports[index]
 
     def _connection_places(self, index):
         """(thread, port) of the connections ``index``: a connection between neurons is in the
