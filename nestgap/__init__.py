@@ -30,9 +30,9 @@ _FACE = {**{name: "nestgap.pynest.api" for name in _API},
          "SynapseCollection": "nestgap.pynest.synapse_collection",
          "WFRWarning": "nestgap.simulation.engine"}
 
-#: PyNEST's submodules: nest.random, nest.math, nest.logic, nest.raster_plot; nest.spatial and
-#: nest.spatial_distributions refuse every name (no spatial networks)
-_MODULES = ("random", "math", "logic", "raster_plot", "spatial", "spatial_distributions")
+#: PyNEST's submodules: nest.random, nest.math, nest.logic, nest.raster_plot, nest.voltage_trace;
+#: nest.spatial and nest.spatial_distributions refuse every name (no spatial networks)
+_MODULES = ("random", "math", "logic", "raster_plot", "voltage_trace", "spatial", "spatial_distributions")
 
 __all__ = sorted([*_FACE, *_MODULES])
 

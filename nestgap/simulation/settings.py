@@ -10,6 +10,8 @@ only logs the text; nestgap puts the text into the exception.
 import copy
 import math
 import numbers
+import os
+import warnings
 
 import numpy as np
 
@@ -21,14 +23,15 @@ from .time_grid import TimeGrid
 _ORDER = ("total_num_virtual_procs", "local_num_threads", "rng_type", "rng_seed", "biological_time", "print_time",
           "tics_per_ms", "resolution", "use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations",
           "wfr_interpolation_order", "min_delay", "max_delay", "use_compressed_spikes", "keep_source_table",
-          "dict_miss_is_error")
+          "dict_miss_is_error", "overwrite_files", "data_path", "data_prefix")
 SETTABLE = frozenset(_ORDER)
 
 # the C++ type NEST reads each entry as
 _LONG = ("total_num_virtual_procs", "local_num_threads", "rng_seed", "tics_per_ms", "wfr_max_iterations",
          "wfr_interpolation_order")
-_BOOL = ("print_time", "use_wfr", "use_compressed_spikes", "keep_source_table", "dict_miss_is_error")
-_STRING = ("rng_type",)
+_BOOL = ("print_time", "use_wfr", "use_compressed_spikes", "keep_source_table", "dict_miss_is_error",
+         "overwrite_files")
+_STRING = ("rng_type", "data_path", "data_prefix")
 
 
 class KernelSettings:
@@ -54,6 +57,10 @@ class KernelSettings:
         # NEST's choice between an error and a warning for entries a node does not read; nestgap always
         # raises the error (kept and reported)
         self.dict_miss_is_error = True
+        # where NEST's ascii backend writes its files (nestgap records to memory only; kept and reported)
+        self.overwrite_files = False
+        self.data_path = ""
+        self.data_prefix = ""
 
     @property
     def resolution(self) -> float:
@@ -70,7 +77,8 @@ class KernelSettings:
                 "wfr_max_iterations": self.wfr_max_iterations,
                 "wfr_interpolation_order": self.wfr_interpolation_order,
                 "use_compressed_spikes": self.use_compressed_spikes, "keep_source_table": self.keep_source_table,
-                "dict_miss_is_error": self.dict_miss_is_error}
+                "dict_miss_is_error": self.dict_miss_is_error, "overwrite_files": self.overwrite_files,
+                "data_path": self.data_path, "data_prefix": self.data_prefix}
 
     def updated(self, params: dict, *, nodes_exist: bool, connections_exist: bool, simulated: bool,
                 defaults_modified: bool) -> "KernelSettings":
@@ -218,6 +226,23 @@ class KernelSettings:
 
     def _set_dict_miss_is_error(self, value, params, **_):
         self.dict_miss_is_error = bool(value)
+
+    def _set_overwrite_files(self, value, params, **_):
+        self.overwrite_files = bool(value)
+
+    def _set_data_path(self, value, params, **_):
+        """NEST only logs an error for a folder that does not exist and keeps the old value."""
+        if value and not os.path.isdir(value):
+            warnings.warn(f"Variable data_path not set: Directory '{value}' does not exist.", stacklevel=4)
+            return
+        self.data_path = value
+
+    def _set_data_prefix(self, value, params, **_):
+        """NEST only logs an error for a prefix with path elements and keeps the old value."""
+        if "/" in value:
+            warnings.warn("Data prefix must not contain path elements.", stacklevel=4)
+            return
+        self.data_prefix = value
 
     def _set_max_delay(self, value, params, **_):
         if "min_delay" not in params:

@@ -1,4 +1,5 @@
-"""nest.raster_plot on nestgap: PyNEST's helper plots a spike_recorder's events (and refuses others)."""
+"""nest.raster_plot and nest.voltage_trace on nestgap: PyNEST's helpers plot a recorder's events (and
+refuse other devices)."""
 
 import matplotlib
 import numpy as np
@@ -30,3 +31,21 @@ def test_refuses_what_is_no_spike_recorder(ng):
 def test_extract_events_selects_by_time_and_sender(ng):
     data = np.array([[1, 0.5], [2, 1.5], [1, 3.0]])
     assert ng.raster_plot.extract_events(data, time=(1.0, 3.0), sel=[1]).tolist() == [[1.0, 3.0]]
+
+
+def test_voltage_trace_plots_each_neuron(ng):
+    import matplotlib.pyplot as plt
+
+    neurons = ng.Create("hh_psc_alpha_gap", 2, params={"I_e": [0.0, 200.0]})
+    voltmeter = ng.Create("voltmeter")
+    ng.Connect(voltmeter, neurons)
+    ng.Simulate(5.0)
+    lines = ng.voltage_trace.from_device(voltmeter)
+    events = voltmeter.events
+    assert len(lines) == 2
+    for line, node_id in zip(lines, (1, 2)):
+        mine = events["senders"] == node_id
+        assert list(line.get_ydata()) == list(events["V_m"][mine])
+    with pytest.raises(TypeError, match="voltmeter"):
+        ng.voltage_trace.from_device(ng.Create("spike_recorder"))
+    plt.close("all")
