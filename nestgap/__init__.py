@@ -17,7 +17,8 @@ import types
 
 from .version import __version__
 
-_API = ("Cleanup", "CopyModel", "Connect", "Create", "CreateMask", "CreateParameter", "GetConnections", "GetDefaults",
+_API = ("Cleanup", "CopyModel", "Connect", "Create", "CreateMask", "CreateParameter", "DisableStructuralPlasticity",
+        "EnableStructuralPlasticity", "GetConnections", "GetDefaults",
         "GetKernelStatus", "GetStatus", "Install", "Models", "NumProcesses", "Prepare", "Rank", "ResetKernel", "Run",
         "RunManager", "SetDefaults", "SetKernelStatus", "SetStatus", "Simulate", "VerbosityLevel", "get",
         "get_verbosity", "set", "set_verbosity", "to_json")
@@ -64,9 +65,10 @@ class _Face(types.ModuleType):
         if isinstance(value, types.ModuleType) or name.startswith("__"):
             super().__setattr__(name, value)  # the import machinery adds submodules
             return
+        from .pynest.api import STRUCTURAL_PLASTICITY
         from .simulation.settings import SETTABLE
 
-        if name in SETTABLE:
+        if name in SETTABLE or name in STRUCTURAL_PLASTICITY:
             self.SetKernelStatus({name: value})
         elif name == "verbosity":
             self.set_verbosity(value)

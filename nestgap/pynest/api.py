@@ -19,7 +19,8 @@ from .synapse_collection import SynapseCollection
 
 __all__ = ["ResetKernel", "SetKernelStatus", "GetKernelStatus", "set", "get", "Create", "Connect",
            "Simulate", "Prepare", "Run", "Cleanup", "RunManager", "GetStatus", "SetStatus", "GetDefaults",
-           "SetDefaults", "CopyModel", "Models", "GetConnections", "CreateParameter", "CreateMask", "NumProcesses", "Rank",
+           "SetDefaults", "CopyModel", "Models", "GetConnections", "CreateParameter", "CreateMask", "EnableStructuralPlasticity", "DisableStructuralPlasticity",
+           "NumProcesses", "Rank",
            "set_verbosity", "get_verbosity", "VerbosityLevel", "Install", "to_json"]
 
 
@@ -28,9 +29,15 @@ def ResetKernel():
     _kernel().reset()
 
 
+#: kernel attributes of NEST's structural plasticity, which nestgap does not have
+STRUCTURAL_PLASTICITY = ("structural_plasticity_synapses", "structural_plasticity_update_interval")
+
+
 def SetKernelStatus(params: dict):
     """Set kernel attributes; unknown or read-only names are a ValueError (PyNEST's check)."""
     for key in params:
+        if key in STRUCTURAL_PLASTICITY:
+            raise NotImplemented(f"'{key}': structural plasticity is not supported by nestgap.")
         if key not in SETTABLE:
             if key in _kernel().get_status():
                 raise ValueError(f"`{key}` is a readonly kernel parameter")
@@ -158,6 +165,15 @@ def RunManager():
         yield
     finally:
         Cleanup()
+
+
+def EnableStructuralPlasticity():
+    """NEST's structural plasticity rewires networks during a run: not supported by nestgap."""
+    raise NotImplemented("EnableStructuralPlasticity: structural plasticity is not supported by nestgap.")
+
+
+def DisableStructuralPlasticity():
+    raise NotImplemented("DisableStructuralPlasticity: structural plasticity is not supported by nestgap.")
 
 
 def CreateMask(masktype, specs, anchor=None):

@@ -41,6 +41,7 @@ class Device:
     event = "spike"
     defaults = {}
     types = dict(_COMMON_TYPES)  # entry -> how NEST reads it
+    now = 0  # the current step, which the kernel sets before a change of status
     changes = 0  # counts status changes of all devices (derived schedules are rebuilt)
 
     def __init__(self, node_id, params=None):
@@ -197,6 +198,17 @@ class SpikeGenerator(Device):
     types = {**_COMMON_TYPES, "spike_times": "doubles", "spike_weights": "doubles", "spike_multiplicities": "longs",
              "allow_offgrid_times": "bool", "precise_times": "bool", "shift_now_spikes": "bool"}
 
+    def set_status(self, params, grid):
+        """With shift_now_spikes, NEST moves a spike given for the current step to the next one."""
+        shift = params.get("shift_now_spikes", self.params["shift_now_spikes"])
+        if "spike_times" in params and shift is True and grid is not None:
+            times = entries.read_doubles("spike_times", params["spike_times"])
+            finite = np.isfinite(times)
+            due_now = np.zeros(len(times), bool)
+            due_now[finite] = grid.steps_of(times[finite]) == self.now
+            params = {**params, "spike_times": np.where(due_now, float(grid.ms(self.now + 1)), times)}
+        super().set_status(params, grid)
+
     def validate_own(self, params, grid):
         times = params["spike_times"]
         name = self.name
@@ -213,6 +225,7 @@ class SpikeGenerator(Device):
             if np.any(off):
                 t = times[int(np.argmax(off))]
                 raise BadProperty(f"{name}: Time point {t} is not representable in current resolution.")
+            params["spike_times"] = grid.ms(grid.steps_of(times))  # NEST keeps them on the grid
         for key in ("spike_weights", "spike_multiplicities"):
             if len(params[key]) not in (0, len(times)):
                 raise BadProperty(f"{name}: {key} must have the same number of elements as spike_times, or 0 "

@@ -265,6 +265,7 @@ class Kernel:
                 raise BadProperty(f"{device.name}: Property time_in_steps cannot be set after Simulate has been "
                                   "called.")
             probe = type(device)(device.node_id, device.params)
+            probe.now = device.now = self.engine.time_steps
             probe.model = device.model
             probe.set_status(d, self.settings.grid)
         for block, rows, dicts in groups.values():
