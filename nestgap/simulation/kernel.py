@@ -357,12 +357,14 @@ class Kernel:
             keep &= np.isin(tgt, np.asarray(target, np.int64))
         if synapse_model is not None:
             keep &= syn_id == net.synapse_model(synapse_model).syn_id
+        neuron = net.neuron_mask()
+        if target is not None:  # NEST leaves out connections between two devices when targets are given
+            keep &= neuron[src] | neuron[tgt]
         index = np.flatnonzero(keep)
         s, t, c = src[index], tgt[index], lcid[index]
-        neuron = net.neuron_mask()
         to_device = ~neuron[t]
-        thread = np.where(to_device, s, t) % n_vp
-        part = np.where(c >= 0, 0, np.where(to_device, 1, 2))
+        thread = np.where(to_device & neuron[s], s, t) % n_vp  # device to device: the target's thread
+        part = np.where(c >= 0, 0, np.where(to_device & neuron[s], 1, 2))  # device to device: from a device
         if target is not None:  # per target: from devices, then to devices
             part = np.where(part == 0, 0, 3 - part)
             by = np.where(part == 0, c, t)
@@ -415,16 +417,17 @@ class Kernel:
 
     def _connection_places(self, index):
         """(thread, port) of the connections ``index``: a connection between neurons is in the
-        connector of its target's thread, at its position there; one to a device on its source's
-        thread, one from a device on its target's thread, each numbered among the connections of
+        connector of its target's thread, at its position there; one from a neuron to a device on its
+        source's thread, one from a device on its target's thread, each numbered among the connections of
         that source on that thread, in creation order (docs/nest_vp_structure.md 2.3, 2.4)."""
         net = self.network
         self.connection_indices()  # places new connections into their connectors, as NEST
         source, target, _, _, syn_id = net.connections.arrays()
         lcid = net.connectors.lcid
         n_vp = net.connectors.n_vp
-        to_device = ~net.neuron_mask()[target]
-        thread = np.where(to_device, source, target) % n_vp
+        neuron = net.neuron_mask()
+        to_device = ~neuron[target]
+        thread = np.where(to_device & neuron[source], source, target) % n_vp  # device to device: the target's
         port = lcid.copy()
         others = np.flatnonzero(lcid < 0)
         key = (source[others] * n_vp + thread[others]) * (int(syn_id.max(initial=0)) + 1) + syn_id[others]

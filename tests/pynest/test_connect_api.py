@@ -487,3 +487,22 @@ def test_a_million_connections_take_seconds_at_most(ng):
         print(f"{label}: {time.perf_counter() - start:.2f} s")
     assert ng.num_connections == 4 * 10 ** 6
     assert ng.GetKernelStatus(["min_delay", "max_delay"]) == (0.5, 2.0)
+
+
+def test_device_to_device_connections_live_on_the_target_s_thread(nest, ng):
+    """NEST keeps a connection between two devices on the thread of its target's virtual process
+    (regressions/test_issue_211.py of NEST's suite); a neuron's connection to a device on the
+    neuron's thread."""
+    def build(sim):
+        sim.local_num_threads = 2
+        recorders = sim.Create("spike_recorder", 2)
+        generator = sim.Create("spike_generator")
+        neuron = sim.Create("hh_psc_alpha_gap")
+        sim.Connect(generator, recorders)
+        sim.Connect(neuron, recorders)
+        keys = ["source", "target", "target_thread", "port"]
+        return [sim.GetConnections(**selection).get(keys)
+                for selection in ({}, {"target": recorders}, {"source": generator})]
+    every, to_recorders, from_generator = assert_same(nest, ng, build)
+    assert every["target_thread"] == [0, 0, 0, 1]
+    assert to_recorders["source"] == [4, 4]  # NEST leaves out device-to-device connections here
