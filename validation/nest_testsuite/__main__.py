@@ -142,6 +142,7 @@ def _notes(nestgap_records) -> list[str]:
 def markdown(results) -> str:
     lines = [f"# NEST {results['nest_version']}'s test suite on nestgap ({results['nestgap_commit']}, "
              f"{results['date']})", "", f"`{results['command']}`; timeout {results['timeout_s']:g} s per file.", "",
+             *[f"- {note}" for note in results["notes"]], "",
              report.markdown_table(results["folders"]), "", "## In-scope failures on nestgap, by cause",
              report.markdown_groups(results["failure_groups"]), "", "## Out of scope: the most frequent reasons", ""]
     lines += [f"- {n:5d}  {reason}" for reason, n in results["out_of_scope_reasons"][:40]]
