@@ -53,6 +53,10 @@ def _memory_kib() -> int:
         return 0
 
 
+#: value types that PyNEST converts as they are (no arrays, nothing to refuse)
+_PLAIN = (int, float, str, bool)
+
+
 def _iterable(value) -> bool:
     """PyNEST's test whether a status value holds one value per node."""
     return isinstance(value, (list, tuple, str, dict)) or (isinstance(value, np.ndarray) and value.ndim > 0)
@@ -321,15 +325,22 @@ class Kernel:
 
     # -- connections -----------------------------------------------------------------------
     def connect(self, pre, post, conn_spec, syn_spec, same_collection: bool):
+        """PyNEST's checks of the specifications come first (arrays, spatial rules, conversion;
+        docs/pynest_semantics.md 7.4): needed only where a value is not a plain number or string
+        (the connector checks the spatial rules in its turn). NEST takes a NaN weight or delay
+        for "not given": the model's default."""
         if isinstance(syn_spec, dict):
-            pynest_checks(conn_spec, {k: v for k, v in syn_spec.items() if k in ("weight", "delay", "receptor_type")},
-                          len(pre), len(post))
-        for spec in (conn_spec, syn_spec):  # then PyNEST converts them for the kernel
-            if isinstance(spec, dict):
-                check_convertible(spec)
-        if isinstance(syn_spec, dict):  # NEST takes a NaN weight or delay for "not given": the default
-            syn_spec = {k: v for k, v in syn_spec.items()
-                        if not (k in ("weight", "delay") and isinstance(v, float) and math.isnan(v))}
+            specs = (syn_spec, conn_spec) if isinstance(conn_spec, dict) else (syn_spec,)
+            if not all(type(v) in _PLAIN for spec in specs for v in spec.values()):
+                pynest_checks(conn_spec, {k: v for k, v in syn_spec.items()
+                                          if k in ("weight", "delay", "receptor_type")}, len(pre), len(post))
+                for spec in specs:
+                    check_convertible(spec)
+            if any(v != v for k, v in syn_spec.items() if k in ("weight", "delay") and isinstance(v, float)):
+                syn_spec = {k: v for k, v in syn_spec.items()
+                            if not (k in ("weight", "delay") and isinstance(v, float) and math.isnan(v))}
+        elif isinstance(conn_spec, dict):
+            check_convertible(conn_spec)
         self.connector.connect(pre, post, conn_spec, syn_spec, same_collection)
 
     def connect_arrays(self, pre, post, syn_spec):
