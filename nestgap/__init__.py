@@ -17,17 +17,25 @@ import types
 
 from .version import __version__
 
-_API = ("CopyModel", "Connect", "Create", "GetConnections", "GetDefaults", "GetKernelStatus", "GetStatus",
-        "Install", "Models", "ResetKernel", "SetDefaults", "SetKernelStatus", "SetStatus", "Simulate",
-        "VerbosityLevel", "get", "set", "set_verbosity")
+_API = ("Cleanup", "CopyModel", "Connect", "Create", "CreateMask", "CreateParameter", "DisableStructuralPlasticity",
+        "EnableStructuralPlasticity", "GetConnections", "GetDefaults",
+        "GetKernelStatus", "GetStatus", "Install", "Models", "NumProcesses", "Prepare", "Rank", "ResetKernel", "Run",
+        "RunManager", "SetDefaults", "SetKernelStatus", "SetStatus", "Simulate", "VerbosityLevel", "get",
+        "get_verbosity", "set", "set_verbosity", "to_json")
 #: name of the face -> the module that defines it
 _FACE = {**{name: "nestgap.pynest.api" for name in _API},
          "NESTErrors": "nestgap.exceptions",
+         "NESTError": "nestgap.exceptions",
+         "Parameter": "nestgap.random",
          "NodeCollection": "nestgap.pynest.node_collection",
          "SynapseCollection": "nestgap.pynest.synapse_collection",
          "WFRWarning": "nestgap.simulation.engine"}
 
-__all__ = sorted([*_FACE, "random"])
+#: PyNEST's submodules: nest.random, nest.math, nest.logic, nest.raster_plot, nest.voltage_trace;
+#: nest.spatial and nest.spatial_distributions refuse every name (no spatial networks)
+_MODULES = ("random", "math", "logic", "raster_plot", "voltage_trace", "spatial", "spatial_distributions")
+
+__all__ = sorted([*_FACE, *_MODULES])
 
 
 class _Face(types.ModuleType):
@@ -42,8 +50,8 @@ class _Face(types.ModuleType):
             value = getattr(importlib.import_module(_FACE[name]), name)
             types.ModuleType.__setattr__(self, name, value)
             return value
-        if name == "random":
-            return importlib.import_module("nestgap.random")
+        if name in _MODULES:
+            return importlib.import_module(f"nestgap.{name}")
         if name.startswith("__"):
             raise AttributeError(name)
         status = self.GetKernelStatus()
@@ -57,9 +65,10 @@ class _Face(types.ModuleType):
         if isinstance(value, types.ModuleType) or name.startswith("__"):
             super().__setattr__(name, value)  # the import machinery adds submodules
             return
+        from .pynest.api import STRUCTURAL_PLASTICITY
         from .simulation.settings import SETTABLE
 
-        if name in SETTABLE:
+        if name in SETTABLE or name in STRUCTURAL_PLASTICITY:
             self.SetKernelStatus({name: value})
         elif name == "verbosity":
             self.set_verbosity(value)

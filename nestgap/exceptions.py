@@ -76,9 +76,33 @@ class UnknownSynapseType(KernelException):
     """No synapse model of this name exists."""
 
 
+class UndefinedName(KernelException):
+    """A name (e.g. the type given to CreateParameter) is not known."""
+
+
+class InexistentConnection(KernelException):
+    """Disconnect: the connection to remove does not exist."""
+
+
+class IncompatibleReceptorType(KernelException):
+    """The receptor port exists but cannot take this kind of connection."""
+
+
+class StepMultipleRequired(KernelException):
+    """A time must be a multiple of the resolution."""
+
+
+class NumericalInstability(KernelException):
+    """A neuron's integration diverged."""
+
+
 _ALL = (KernelException, BadDelay, BadParameter, BadParameterValue, BadProperty, DimensionMismatch,
-        IllegalConnection, NewModelNameExists, NotImplemented, TypeMismatch, UnaccessedDictionaryEntry,
+        IllegalConnection, IncompatibleReceptorType, InexistentConnection, NewModelNameExists, NotImplemented,
+        NumericalInstability, StepMultipleRequired, TypeMismatch, UnaccessedDictionaryEntry, UndefinedName,
         UnknownComponent, UnknownModelName, UnknownNode, UnknownReceptorType, UnknownSynapseType)
+
+#: PyNEST's ``nest.NESTError``: the base class of every NEST error.
+NESTError = KernelException
 
 for _cls in _ALL:  # print as NESTErrors.<Name>, as PyNEST does
     _cls.__module__ = "NESTErrors"

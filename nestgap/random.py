@@ -16,17 +16,23 @@ the second value of its last polar pair, as NEST's does.
 Argument checks and error messages follow NEST 3.10 (observed by running
 ``nest.random.*`` of nest-simulator 3.10.0): e.g. ``uniform(1, 1)`` raises
 ``BadProperty: nest::UniformParameter: min < max required.``.
+
+Comparisons (``p < 1``, ``p == q``, ...) give a parameter worth 1.0 or 0.0, as
+PyNEST's; ``nestgap.math`` (exp, sin, cos, min, max, redraw) and
+``nestgap.logic.conditional`` build the other parameters of PyNEST. No parameter
+of nestgap is spatial.
 """
 
 import numbers
 
 import numpy as np
 
-from nestgap.exceptions import BadProperty
+from nestgap.exceptions import BadParameterValue, BadProperty
+from nestgap.rng import kernels as _k
 from nestgap.rng.programs import DistributionCache, ProgramSet
 
 __all__ = ["Parameter", "uniform", "uniform_int", "normal", "lognormal",
-           "exponential", "is_parameter"]
+           "exponential", "is_parameter", "constant"]
 
 
 def is_parameter(x):
@@ -96,6 +102,31 @@ class Parameter:
     def __pos__(self):
         return self
 
+    # -- comparisons: parameters worth 1.0 where the comparison holds, else 0.0 (PyNEST's) --
+    def __lt__(self, other):
+        return _Compare(_k.CMP_LT, self, self._operand(other))
+
+    def __le__(self, other):
+        return _Compare(_k.CMP_LE, self, self._operand(other))
+
+    def __eq__(self, other):
+        return _Compare(_k.CMP_EQ, self, self._operand(other))
+
+    def __ne__(self, other):
+        return _Compare(_k.CMP_NE, self, self._operand(other))
+
+    def __ge__(self, other):
+        return _Compare(_k.CMP_GE, self, self._operand(other))
+
+    def __gt__(self, other):
+        return _Compare(_k.CMP_GT, self, self._operand(other))
+
+    __hash__ = object.__hash__  # a parameter is one object (its normal caches are its own)
+
+    def is_spatial(self):
+        """PyNEST's test for a parameter that depends on positions: never, in nestgap."""
+        return False
+
 
 class _Constant(Parameter):
     def __init__(self, value):
@@ -131,6 +162,96 @@ class _Power(Parameter):
 
     def __repr__(self):
         return f"({self.base!r} ** {self.exponent!r})"
+
+
+class _Compare(Parameter):
+    """NEST's ComparingParameter: both operands drawn, the left first."""
+
+    def __init__(self, code, left, right):
+        self.code, self.left, self.right = code, left, right
+
+    def emit(self, builder):
+        self.left.emit(builder)
+        self.right.emit(builder)
+        builder.compare(self.code)
+
+
+class _Function(Parameter):
+    """std::exp, std::sin or std::cos of a parameter (nestgap.math)."""
+
+    def __init__(self, name, operand):
+        self.name, self.operand = name, operand
+
+    def emit(self, builder):
+        self.operand.emit(builder)
+        builder.function(self.name)
+
+    def __repr__(self):
+        return f"nest.math.{self.name}({self.operand!r})"
+
+
+class _Bound(Parameter):
+    """std::min or std::max of a parameter and a number (nestgap.math)."""
+
+    def __init__(self, name, operand, value):
+        self.name, self.operand, self.value = name, operand, value
+
+    def emit(self, builder):
+        self.operand.emit(builder)
+        builder.bound(self.name, self.value)
+
+
+class _Conditional(Parameter):
+    """``if_true`` where ``condition`` is non-zero, else ``if_false``; only the chosen one is drawn."""
+
+    def __init__(self, condition, if_true, if_false):
+        self.condition, self.if_true, self.if_false = condition, if_true, if_false
+
+    def emit(self, builder):
+        builder.conditional(lambda: self.condition.emit(builder), lambda: self.if_true.emit(builder),
+                            lambda: self.if_false.emit(builder))
+
+
+class _Redraw(Parameter):
+    """A parameter drawn again while its value lies outside [low, high] (at most 1000 times)."""
+
+    def __init__(self, operand, low, high):
+        self.operand, self.low, self.high = operand, low, high
+
+    def emit(self, builder):
+        builder.redraw(lambda: self.operand.emit(builder), self.low, self.high)
+
+
+def function(name, operand):
+    """exp, sin or cos of a parameter or a number."""
+    return _Function(name, Parameter._operand(operand))
+
+
+def bound(name, operand, value):
+    """min or max of a parameter (or number) and a number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"nest.math.{name}: the second argument must be a number, got {value!r}")
+    return _Bound(name, Parameter._operand(operand), float(value))
+
+
+def redraw(operand, min, max):  # noqa: A002 -- PyNEST's argument names
+    """``operand`` drawn again while outside [min, max]; NEST requires min <= max."""
+    lo, hi = float(min), float(max)
+    if lo > hi:
+        raise BadParameterValue(f"nest.math.redraw: min <= max required, got min = {lo:g}, max = {hi:g}")
+    return _Redraw(Parameter._operand(operand), lo, hi)
+
+
+def conditional(condition, if_true, if_false):
+    """``if_true`` where the parameter ``condition`` is non-zero, else ``if_false`` (parameters or numbers)."""
+    if not isinstance(condition, Parameter):
+        raise TypeError(f"nest.logic.conditional: the condition must be a parameter, got {condition!r}")
+    return _Conditional(condition, Parameter._operand(if_true), Parameter._operand(if_false))
+
+
+def constant(value):
+    """A parameter whose every value is ``value``."""
+    return _Constant(float(value))
 
 
 class _Distribution(Parameter):

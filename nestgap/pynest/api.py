@@ -4,20 +4,24 @@ Names, arguments, return types and exceptions follow PyNEST, so that a NEST
 script runs after ``import nestgap as nest``.
 """
 
+import contextlib
 import enum
 import numbers
 
 import numpy as np
 
-from ..exceptions import KernelException
+from .. import random as _random
+from ..exceptions import KernelException, NotImplemented, TypeMismatch, UnaccessedDictionaryEntry, UndefinedName
 from ..simulation.settings import SETTABLE
 from .node_collection import NodeCollection, to_json
 from .state import kernel as _kernel
 from .synapse_collection import SynapseCollection
 
 __all__ = ["ResetKernel", "SetKernelStatus", "GetKernelStatus", "set", "get", "Create", "Connect",
-           "Simulate", "GetStatus", "SetStatus", "GetDefaults", "SetDefaults", "CopyModel", "Models",
-           "GetConnections", "set_verbosity", "VerbosityLevel", "Install"]
+           "Simulate", "Prepare", "Run", "Cleanup", "RunManager", "GetStatus", "SetStatus", "GetDefaults",
+           "SetDefaults", "CopyModel", "Models", "GetConnections", "CreateParameter", "CreateMask", "EnableStructuralPlasticity", "DisableStructuralPlasticity",
+           "NumProcesses", "Rank",
+           "set_verbosity", "get_verbosity", "VerbosityLevel", "Install", "to_json"]
 
 
 def ResetKernel():
@@ -25,9 +29,15 @@ def ResetKernel():
     _kernel().reset()
 
 
+#: kernel attributes of NEST's structural plasticity, which nestgap does not have
+STRUCTURAL_PLASTICITY = ("structural_plasticity_synapses", "structural_plasticity_update_interval")
+
+
 def SetKernelStatus(params: dict):
     """Set kernel attributes; unknown or read-only names are a ValueError (PyNEST's check)."""
     for key in params:
+        if key in STRUCTURAL_PLASTICITY:
+            raise NotImplemented(f"'{key}': structural plasticity is not supported by nestgap.")
         if key not in SETTABLE:
             if key in _kernel().get_status():
                 raise ValueError(f"`{key}` is a readonly kernel parameter")
@@ -67,6 +77,11 @@ def _kernel_entry(status, key):
 def Create(model: str, n: int = 1, params=None, positions=None):
     """Create ``n`` nodes of ``model``; ``params`` a dict (scalars, arrays, random parameters) or a list
     of dicts, one per node. If ``params`` are refused, the nodes exist nevertheless (as in NEST)."""
+    if isinstance(n, dict):  # Create(model, params), as PyNEST allows
+        if params is not None or positions is not None:
+            raise ValueError("A parameter dictionary can be passed as second argument only if Create() is "
+                             "called with two arguments.")
+        n, params = 1, n
     if positions is not None:
         raise KernelException("Spatial networks (positions) are not supported by nestgap.")
     if not isinstance(model, str):
@@ -75,6 +90,9 @@ def Create(model: str, n: int = 1, params=None, positions=None):
         raise TypeError("n must have an integer value")
     if isinstance(params, (list, tuple)) and len(params) != n:
         raise TypeError("list of params must have one dictionary per node")
+    if params is not None and not (isinstance(params, dict) or (
+            isinstance(params, (list, tuple)) and all(isinstance(d, dict) for d in params))):
+        raise TypeError("params must be either a dict of parameters or a list or tuple of dicts")
     return NodeCollection._from_ids(_kernel().create(model, int(n), params))
 
 
@@ -124,6 +142,98 @@ def Simulate(t: float):
     _kernel().simulate(t)
 
 
+def Prepare():
+    """Get ready for Run (NEST's first part of Simulate)."""
+    _kernel().prepare()
+
+
+def Run(t: float):
+    """Advance the network by ``t`` ms between Prepare and Cleanup."""
+    _kernel().run(t)
+
+
+def Cleanup():
+    """End a sequence of Run calls (NEST's last part of Simulate)."""
+    _kernel().cleanup()
+
+
+@contextlib.contextmanager
+def RunManager():
+    """``with nest.RunManager(): nest.Run(...)``: Prepare on entry, Cleanup on exit."""
+    Prepare()
+    try:
+        yield
+    finally:
+        Cleanup()
+
+
+def EnableStructuralPlasticity():
+    """NEST's structural plasticity rewires networks during a run: not supported by nestgap."""
+    raise NotImplemented("EnableStructuralPlasticity: structural plasticity is not supported by nestgap.")
+
+
+def DisableStructuralPlasticity():
+    raise NotImplemented("DisableStructuralPlasticity: structural plasticity is not supported by nestgap.")
+
+
+def CreateMask(masktype, specs, anchor=None):
+    """PyNEST's masks select nodes by position: nestgap has no spatial networks."""
+    raise NotImplemented(f"CreateMask('{masktype}'): spatial networks are not supported by nestgap.")
+
+
+def NumProcesses() -> int:
+    """The number of MPI processes: always 1 in nestgap."""
+    return _kernel().get_status()["num_processes"]
+
+
+def Rank() -> int:
+    """This process's MPI rank: always 0 in nestgap."""
+    return _kernel().get_status()["mpi_rank"]
+
+
+#: CreateParameter's types: name -> (constructor, its keys with NEST's defaults; None: required)
+_PARAMETER_TYPES = {
+    "constant": (_random.constant, {"value": None}),
+    "uniform": (_random.uniform, {"min": 0.0, "max": 1.0}),
+    "uniform_int": (_random.uniform_int, {"max": 1}),
+    "normal": (_random.normal, {"mean": 0.0, "std": 1.0}),
+    "lognormal": (_random.lognormal, {"mean": 0.0, "std": 1.0}),
+    "exponential": (_random.exponential, {"beta": 1.0}),
+}
+#: NEST's spatial parameter types, which need positions (nestgap has no spatial networks)
+_SPATIAL_PARAMETER_TYPES = ("distance", "position", "gaussian", "gaussian2d", "gamma", "exp_distribution",
+                            "gabor")
+
+
+def CreateParameter(parametertype: str, specs: dict):
+    """A parameter of NEST's kind ``parametertype`` ("constant", "uniform", "uniform_int", "normal",
+    "lognormal", "exponential") with the entries of ``specs``; NEST's errors for unknown kinds and keys."""
+    if not isinstance(specs, dict):
+        raise TypeMismatch(f"Expected datatype: Failed to cast '{parametertype}' from "
+                           f"{type(specs).__name__} to type Dictionary")
+    if parametertype in _SPATIAL_PARAMETER_TYPES:
+        raise KernelException(f"CreateParameter: the spatial parameter '{parametertype}' is not supported by "
+                              "nestgap (no spatial networks)")
+    if parametertype not in _PARAMETER_TYPES:
+        raise UndefinedName(f"The name {parametertype} is not defined.")
+    make, keys = _PARAMETER_TYPES[parametertype]
+    unknown = [k for k in specs if k not in keys]
+    if unknown:
+        raise UnaccessedDictionaryEntry("Unaccessed elements in param, in function create_parameter:  "
+                                        + " ".join(map(str, unknown)))
+    missing = [k for k, default in keys.items() if default is None and k not in specs]
+    if missing:
+        raise IndexError(f"CreateParameter('{parametertype}'): the entry '{missing[0]}' is required")
+    for key, value in specs.items():
+        integral = keys[key] is not None and isinstance(keys[key], int)
+        if integral:
+            continue  # uniform_int checks its own argument, with NEST's error
+        if isinstance(value, str) or not isinstance(value, numbers.Real):
+            raise TypeMismatch(f"Expected datatype: Failed to cast '{key}' from {type(value).__name__} "
+                               "to type double.")
+    return make(**{**{k: v for k, v in keys.items() if v is not None}, **specs})
+
+
 def GetStatus(nodes_or_conns, keys=None, output=""):
     """PyNEST's GetStatus: per node or connection a dict (no keys), a value (one key) or a tuple."""
     if not isinstance(nodes_or_conns, (NodeCollection, SynapseCollection)):
@@ -150,17 +260,37 @@ def SetStatus(nodes_or_conns, params, val=None):
 def GetDefaults(model: str, keys=None, output=""):
     """The defaults of a model: all (a dict), one (its value) or a list of keys (a list)."""
     status = _kernel().model_defaults(model)
-    if isinstance(keys, str):
-        result = status[keys]
-    elif keys is not None:
-        result = [status[k] for k in keys]
-    else:
+    if keys is None:
         result = status
+    elif isinstance(keys, str) or not hasattr(keys, "__iter__"):
+        result = status[keys]  # KeyError for an unknown key, or one that is no name (as PyNEST)
+    else:
+        result = [status[k] for k in keys]
     return to_json(result) if output == "json" else result
 
 
 def SetDefaults(model: str, params, val=None):
-    _kernel().set_defaults(model, params if val is None else {params: val})
+    """New defaults of ``model``: one value per entry (PyNEST refuses a list or dict for an entry
+    whose default is a single value, and random parameters, with a ValueError)."""
+    if val is None:
+        if not isinstance(params, dict):
+            raise TypeError("params must be dictionary unless val is given.")
+        if not params:
+            return
+    elif isinstance(params, str):
+        params = {params: val}
+    else:
+        raise TypeError("If val is given, params must be string giving the parameter name.")
+    defaults = _kernel().model_defaults(model)
+    for key, value in params.items():
+        if _random.is_parameter(value) or (_sequence(value) and not _sequence(defaults[key], str)):
+            raise ValueError(f"SetDefaults() accepts only explicit, single parameter values ('{key}').")
+    _kernel().set_defaults(model, params)
+
+
+def _sequence(value, *also) -> bool:
+    """A list, tuple, dict or array (or one of the types ``also``): an entry that holds several values."""
+    return isinstance(value, (list, tuple, dict, *also)) or (isinstance(value, np.ndarray) and value.ndim > 0)
 
 
 def CopyModel(existing: str, new: str, params=None):
@@ -200,6 +330,11 @@ class VerbosityLevel(enum.IntEnum):
 
 def set_verbosity(level):
     """Accepted for compatibility: nestgap prints nothing but warnings (WFRWarning) and errors."""
+
+
+def get_verbosity():
+    """PyNEST's default verbosity level (nestgap prints nothing but warnings and errors)."""
+    return VerbosityLevel.INFO
 
 
 def Install(model_file):

@@ -23,17 +23,26 @@ class NodeCollection:
     def __init__(self, node_ids=None):
         if isinstance(node_ids, NodeCollection):
             raise TypeError("an integer is required")
-        if type(node_ids) is list and len(node_ids) == 1 and type(node_ids[0]) is int:  # the commonest: one id
+        if type(node_ids) is list and len(node_ids) == 1 and type(node_ids[0]) is int and node_ids[0] > 0:  # commonest
             low = high = node_ids[0]
             ids = np.array(node_ids, np.int64)
         else:
-            ids = np.asarray([] if node_ids is None else node_ids, dtype=np.int64).ravel()
-            if len(ids) > 1:
-                steps = np.diff(ids)
-                if (steps < 0).any():
-                    raise BadProperty("Indices must be sorted in ascending order")
-                if (steps == 0).any():
-                    raise BadProperty("All node IDs in a NodeCollection have to be unique")
+            given = [] if node_ids is None else node_ids
+            for node_id in np.ravel(np.asarray(given, dtype=object)):  # PyNEST converts them one by one
+                if not isinstance(node_id, numbers.Real):
+                    raise TypeError(f"an integer is required (got {node_id!r})")
+                if isinstance(node_id, numbers.Real) and node_id < 0:  # to an unsigned number
+                    raise OverflowError(f"can't convert negative value to size_t (node id {node_id})")
+            ids = np.asarray(given, dtype=np.int64).ravel()
+            # NEST's order of checks: ascending, the first id a node, unique, the last id a node
+            steps = np.diff(ids)
+            size = _kernel().network_size
+            if (steps < 0).any():
+                raise BadProperty("Indices must be sorted in ascending order")
+            if len(ids) and not 1 <= ids[0] <= size:
+                raise UnknownNode(f"Node with id {int(ids[0])} does not exist. The network has {size} nodes.")
+            if (steps == 0).any():
+                raise BadProperty("All node IDs in a NodeCollection have to be unique")
             low, high = (int(ids[0]), int(ids[-1])) if len(ids) else (1, 0)
         if len(ids):
             size = _kernel().network_size
@@ -104,12 +113,17 @@ class NodeCollection:
             return NodeCollection._from_ids(self._ids[key])
         if not np.issubdtype(key.dtype, np.integer):
             raise TypeError("Indices must be integers or bools")
+        if np.any(key < 0):  # PyNEST converts the positions to unsigned numbers
+            raise OverflowError(f"Python integer {int(key[key < 0][0])} out of bounds for uint64 (position)")
         if len(np.unique(key)) != len(key):
             raise ValueError("All node IDs in a NodeCollection have to be unique")
-        if np.any(np.diff(key) < 0):
+        # NEST then looks at the positions one by one: inside the collection, not below the previous one
+        bad = (key >= len(self)) | (key < np.r_[np.iinfo(np.int64).min, key[:-1]])
+        if bad.any():
+            k = int(np.argmax(bad))
+            if key[k] >= len(self):
+                raise IndexError(f"pos {int(key[k])} points outside of the NodeCollection")
             raise BadProperty("Indices must be sorted in ascending order")
-        if np.any(key >= len(self)):
-            raise IndexError(f"pos {int(key[key >= len(self)][0])} points outside of the NodeCollection")
         return NodeCollection._from_ids(self._ids[key])
 
     def __contains__(self, node_id):
@@ -176,6 +190,8 @@ class NodeCollection:
     # -- status -------------------------------------------------------------------------
     def get(self, *keys, output=""):
         """Status entries: all (a dict), one key (a value or tuple), or a list of keys (a dict).
+        Two arguments address a dictionary entry: ``get("events", "times")`` (or a list of its
+        keys). ``output``: "json" or "pandas" (a DataFrame indexed by node id).
 
         For several nodes, a node without an entry that other nodes have gives None.
         """
@@ -192,21 +208,50 @@ class NodeCollection:
         elif len(keys) == 1 and isinstance(keys[0], (list, tuple)):
             result = {k: self.get(k) for k in keys[0]}
         elif len(keys) > 1:
-            result = {k: self.get(k) for k in keys}
+            result = self._get_inside(keys[0], keys[-1])
         else:
             result = self._one(kernel.node_values(self._ids, keys[0]))
+        if output == "pandas":
+            return self._data_frame(keys, result)
         return to_json(result) if output == "json" else result
+
+    def _get_inside(self, outer, inner):
+        """Entries ``inner`` (a name or a list of names) of the dictionary entry ``outer`` of every node:
+        one node's value(s), or per name a list with one value per node (None where a node lacks it)."""
+        if not isinstance(outer, str):
+            raise TypeError("First argument must be a string, specifying path into hierarchical dictionary")
+        dicts = self.get(outer)
+        dicts = dicts if isinstance(dicts, tuple) else (dicts,)
+        if len(dicts) == 1:
+            merged = dicts[0]
+        else:
+            merged = {k: [d.get(k) for d in dicts] for k in sorted(set().union(*dicts))}
+        return merged[inner] if isinstance(inner, str) else {k: merged[k] for k in inner}
+
+    def _data_frame(self, keys, result):
+        """PyNEST's output="pandas": one row per node, indexed by node id."""
+        import pandas
+
+        if len(keys) == 1 and isinstance(keys[0], str):
+            result = {keys[0]: result}
+        elif len(keys) > 1 and isinstance(keys[-1], str):
+            result = {keys[-1]: result}
+        index = self.tolist()
+        if len(self) == 1:
+            result = {k: [v] for k, v in result.items()}
+        return pandas.DataFrame(result, index=index)
 
     def set(self, params=None, **kwargs):
         """Set status entries: a dict (scalars, per-node sequences, random parameters), a list
         with one dict per node, or keyword arguments."""
+        if not len(self):  # as PyNEST: nothing to set, whatever is given
+            return
         if kwargs and params is not None:
             raise TypeError("must either provide params or kwargs, but not both.")
         params = kwargs or params
         if params is None:
             raise TypeError("set() needs a dict, a list of dicts or keyword arguments")
-        if len(self):
-            _kernel().set_node_status(self._ids, params)
+        _kernel().set_node_status(self._ids, params)
 
     def _one(self, values):
         return values[0] if len(self) == 1 else tuple(values)

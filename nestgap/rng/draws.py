@@ -51,6 +51,7 @@ def evaluate(programs, stream, threads, n_threads):
     caches = programs.gather(n_threads)
     functions().evaluate_rows(stream.state, caches, threads, programs.code, programs.starts, out)
     programs.scatter(caches)
+    programs.check(out)
     return out
 
 
@@ -139,6 +140,7 @@ def _per_vp(streams, programs, names, vps, run):
         pair = None
         if isinstance(rows, tuple):
             rows, pair = rows
+        programs.check(rows[:, 2:])
         result[vp] = Connections.from_rows(rows, names)
         result[vp].pair = pair
     programs.scatter(caches)

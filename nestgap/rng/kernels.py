@@ -84,6 +84,11 @@ _ULONG_THR = float(2 ** 64 - 1) + _NAF             # numeric_limits<unsigned lon
 # opcodes of parameter programs (nestgap.rng.programs writes them)
 OP_CONST, OP_UNIFORM, OP_UNIFORM_INT, OP_NORMAL, OP_LOGNORMAL, OP_EXPONENTIAL = 0, 1, 2, 3, 4, 5
 OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW = 6, 7, 8, 9, 10
+OP_EXP, OP_SIN, OP_COS, OP_MIN, OP_MAX, OP_COMPARE = 11, 12, 13, 14, 15, 16
+OP_JUMP_IF_ZERO, OP_JUMP, OP_REDRAW_START, OP_REDRAW = 17, 18, 19, 20
+#: comparison codes of OP_COMPARE (NEST's ComparingParameter): <, <=, ==, !=, >=, >
+CMP_LT, CMP_LE, CMP_EQ, CMP_NE, CMP_GE, CMP_GT = 0, 1, 2, 3, 4, 5
+MAX_REDRAWS = 1000  # NEST's RedrawParameter gives up after this many redraws
 STACK_DEPTH = 64  # most values a program holds at once (nestgap.rng.programs checks)
 
 # poisson parameter vector (libstdc++ param_type, computed once per mean)
@@ -574,14 +579,33 @@ def binomial(state, cache, t, par):
 # --------------------------------------------------------------------------- parameter programs
 
 @jit
+def _compare(code, left, right):
+    if code == CMP_LT:
+        return left < right
+    if code == CMP_LE:
+        return left <= right
+    if code == CMP_EQ:
+        return left == right
+    if code == CMP_NE:
+        return left != right
+    if code == CMP_GE:
+        return left >= right
+    return left > right
+
+
+@jit
 def evaluate(state, caches, thread, code, start, stop, stack):
     """Value of the program ``code[start:stop]`` drawn from ``state``; normal and lognormal
     leaves use ``caches[thread, slot]``; ``stack`` is scratch (float64[STACK_DEPTH]). Operands
-    are evaluated left first, as NEST does."""
+    are evaluated left first, as NEST does. Jumps (conditional, redraw) go to absolute rows.
+    A redraw that found no value within [min, max] in MAX_REDRAWS draws gives NaN (the caller
+    raises NEST's error)."""
     top = 0
-    for i in range(start, stop):
+    i = start
+    while i < stop:
         op = np.int64(code[i, 0])
         a, b = code[i, 1], code[i, 2]
+        i += 1
         if op == OP_CONST:
             value = a
         elif op == OP_UNIFORM:
@@ -589,14 +613,47 @@ def evaluate(state, caches, thread, code, start, stop, stack):
         elif op == OP_UNIFORM_INT:
             value = np.float64(ulrand(state, (_U(np.int64(a)) << _S32) | _U(np.int64(b))))
         elif op == OP_NORMAL:
-            value = normal(state, caches[thread, np.int64(code[i, 3])], a, b)
+            value = normal(state, caches[thread, np.int64(code[i - 1, 3])], a, b)
         elif op == OP_LOGNORMAL:
-            value = lognormal(state, caches[thread, np.int64(code[i, 3])], a, b)
+            value = lognormal(state, caches[thread, np.int64(code[i - 1, 3])], a, b)
         elif op == OP_EXPONENTIAL:
             value = nest_exponential(state, a)
-        elif op == OP_POW:
+        elif op == OP_REDRAW_START:
+            value = 0.0  # the number of redraws so far, below the value drawn next
+        elif op == OP_JUMP:
+            i = np.int64(a)
+            continue
+        elif op == OP_JUMP_IF_ZERO:
             top -= 1
-            value = stack[top] ** a
+            if stack[top] == 0.0:
+                i = np.int64(a)
+            continue
+        elif OP_POW <= op <= OP_MAX:  # one operand
+            top -= 1
+            x = stack[top]
+            if op == OP_POW:
+                value = x ** a
+            elif op == OP_EXP:
+                value = math.exp(x)
+            elif op == OP_SIN:
+                value = math.sin(x)
+            elif op == OP_COS:
+                value = math.cos(x)
+            elif op == OP_MIN:
+                value = a if a < x else x  # std::min(x, a)
+            else:
+                value = a if x < a else x  # std::max(x, a)
+        elif op == OP_REDRAW:  # value on top, redraw count below it
+            top -= 2
+            value = stack[top + 1]
+            if value < a or value > b:
+                redraws = stack[top] + 1.0
+                if redraws < MAX_REDRAWS:
+                    stack[top] = redraws
+                    top += 1
+                    i = np.int64(code[i - 1, 3])
+                    continue
+                value = np.nan
         else:
             top -= 2
             left, right = stack[top], stack[top + 1]
@@ -606,8 +663,10 @@ def evaluate(state, caches, thread, code, start, stop, stack):
                 value = left - right
             elif op == OP_MUL:
                 value = left * right
-            else:
+            elif op == OP_DIV:
                 value = left / right  # IEEE (numpy's error model): x / 0 is inf or nan
+            else:
+                value = 1.0 if _compare(np.int64(a), left, right) else 0.0
         stack[top] = value
         top += 1
     return stack[0]

@@ -17,6 +17,7 @@ import numbers
 
 import numpy as np
 
+from ..exceptions import KernelException
 from . import kernels as k
 
 
@@ -43,6 +44,7 @@ class ProgramBuilder:
         self.rows = []
         self.caches = []
         self._depth = 0
+        self.redraws = False  # a redraw can give NaN: NEST's "Number of redraws exceeded" error
 
     def _push(self, row, change):
         """Append ``row``, which changes the number of values held by ``change``."""
@@ -90,6 +92,41 @@ class ProgramBuilder:
         """std::pow(value on top, exponent)."""
         self._push((k.OP_POW, float(exponent), 0.0, 0.0), 0)
 
+    def function(self, name):
+        """std::exp, std::sin or std::cos of the value on top."""
+        opcodes = {"exp": k.OP_EXP, "sin": k.OP_SIN, "cos": k.OP_COS}
+        self._push((opcodes[name], 0.0, 0.0, 0.0), 0)
+
+    def bound(self, name, value):
+        """std::min or std::max ("min", "max") of the value on top and a number."""
+        self._push((k.OP_MIN if name == "min" else k.OP_MAX, float(value), 0.0, 0.0), 0)
+
+    def compare(self, code):
+        """1.0 if ``left code right`` holds for the two values on top, else 0.0 (code: k.CMP_*)."""
+        self._push((k.OP_COMPARE, float(code), 0.0, 0.0), -1)
+
+    def conditional(self, condition, if_true, if_false):
+        """``if_true`` if ``condition`` is non-zero, else ``if_false``; only the chosen branch is
+        drawn (three callables that emit into this builder)."""
+        condition()
+        branch = len(self.rows)
+        self._push((k.OP_JUMP_IF_ZERO, 0.0, 0.0, 0.0), -1)
+        if_true()
+        skip = len(self.rows)
+        self._push((k.OP_JUMP, 0.0, 0.0, 0.0), -1)  # the true value stays; the false one replaces it
+        self.rows[branch] = (k.OP_JUMP_IF_ZERO, float(len(self.rows)), 0.0, 0.0)
+        if_false()
+        self.rows[skip] = (k.OP_JUMP, float(len(self.rows)), 0.0, 0.0)
+
+    def redraw(self, operand, low, high):
+        """The value of ``operand`` (a callable that emits it), drawn again while outside
+        [low, high], at most k.MAX_REDRAWS times (then NaN)."""
+        self.redraws = True
+        self._push((k.OP_REDRAW_START, 0.0, 0.0, 0.0), 1)
+        again = len(self.rows)
+        operand()
+        self._push((k.OP_REDRAW, float(low), float(high), float(again)), -1)
+
 
 def _emit(value, builder):
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
@@ -117,6 +154,12 @@ class ProgramSet:
         self.code = np.array(builder.rows, np.float64).reshape(-1, 4)
         self.starts = np.array(starts, np.int64)
         self.caches = builder.caches
+        self.redraws = builder.redraws
+
+    def check(self, values):
+        """NEST's error where a redraw found no value in its range (the kernels gave NaN)."""
+        if self.redraws and np.isnan(values).any():
+            raise KernelException(f"Number of redraws exceeded limit of {k.MAX_REDRAWS}")
 
     def __len__(self):
         return self.starts.size - 1

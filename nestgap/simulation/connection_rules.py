@@ -48,6 +48,8 @@ from nestgap.exceptions import (BadProperty, DimensionMismatch, IllegalConnectio
 from nestgap.random import is_parameter
 from nestgap.rng import draws
 
+from .entries import cast_error as _cast_error
+
 __all__ = ["RULES", "ConnectionPlan", "normalize_conn_spec", "plan_connections",
            "synapse_values", "check_parameter_array"]
 
@@ -109,35 +111,6 @@ class ConnectionPlan:
 
 
 # --------------------------------------------------------------------------- type checks
-
-def _cpp_type(value):
-    """The C++ type name NEST reports for a Python value in a cast error."""
-    if is_parameter(value):
-        return "std::shared_ptr<nest::Parameter>"
-    if isinstance(value, (bool, np.bool_)):
-        return "bool"
-    if isinstance(value, numbers.Integral):
-        return "long"
-    if isinstance(value, numbers.Real):
-        return "double"
-    if isinstance(value, str):
-        return "std::string"
-    if isinstance(value, (list, tuple, np.ndarray)):
-        kind = np.asarray(value).dtype.kind
-        element = "long" if kind in "iu" else "double"
-        return f"std::vector<{element}, std::allocator<{element}> >"
-    return None
-
-
-def _cast_error(key, value, target):
-    source = _cpp_type(value)
-    if source is None:  # what PyNEST's dictionary conversion raises for e.g. None
-        return AttributeError(f"when converting Python Dictionary: value of key ({key}) "
-                              f"is not a known type, got {type(value)!r}")
-    # NEST writes a final period only for casts to double
-    end = "." if target == "double" else ""
-    return TypeMismatch(f"Expected datatype: Failed to cast '{key}' from {source} to type {target}{end}")
-
 
 def _as_bool(key, value):
     # NEST 3.10 rejects numpy.bool_ (AttributeError); nestgap accepts it as a bool
@@ -222,6 +195,15 @@ def check_parameter_array(name, value, conn_spec, n_pre, n_post):
                              f"({what}), a scalar or a dictionary.{got}")
     else:  # PyNEST passes these on and numpy fails converting them to a double
         raise TypeError(f"only 0-dimensional arrays can be converted to Python scalars{got}")
+
+
+def pynest_checks(conn_spec, syn_values, n_pre, n_post):
+    """The checks PyNEST makes before it calls the kernel, in its order: conn_spec's type, the
+    shapes of array-valued synapse parameters, the spatial rules (KeyError without a rule)."""
+    spec = _as_spec_dict(conn_spec)
+    for name, value in (syn_values or {}).items():
+        check_parameter_array(name, value, spec, n_pre, n_post)
+    _check_not_spatial(spec)
 
 
 def _validate(conn_spec, n_pre=None, n_post=None, syn_values=None):

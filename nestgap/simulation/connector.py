@@ -53,8 +53,10 @@ class Connector:
         check = None
         if plan.make_symmetric:  # NEST meets each pair's reverse connection first
             check = (post, pre) if conn_spec["allow_autapses"] else (post[pre != post], pre[pre != post])
-        self._commit(plan.sources, plan.targets, weight, steps, synapse, int(syn_spec.get("receptor_type", 0)),
-                     check)
+        receptor = receptor_of(syn_spec, synapse.receptor_type)
+        if isinstance(receptor, np.ndarray):  # one per connection, indexed as weights are
+            receptor = synapse_values(receptor, plan, "receptor_type").astype(np.int64)
+        self._commit(plan.sources, plan.targets, weight, steps, synapse, receptor, check)
 
     def _validated(self, conn_spec, syn_spec):
         """(synapse model, normalised conn_spec, syn_spec without the model name): NEST's checks
@@ -90,7 +92,7 @@ class Connector:
         if synapse.has_delay:
             steps = int(self.grid.delay_steps(float(spec.get("delay", synapse.defaults["delay"]))))
         sources, targets = ([source, target], [target, source]) if symmetric else ([source], [target])
-        self._commit(sources, targets, [weight] * len(sources), steps, synapse, 0)
+        self._commit(sources, targets, [weight] * len(sources), steps, synapse, synapse.receptor_type)
         return True
 
     def _pair_plan(self, conn_spec, syn_spec):
@@ -132,7 +134,10 @@ class Connector:
             elif key in synapse.defaults:
                 values[key] = np.full(len(pre), synapse.defaults[key])
         steps = self.grid.delay_steps(values["delay"]) if synapse.has_delay else None
-        self._commit(pre, post, values["weight"], steps, synapse, int(syn_spec.get("receptor_type", 0)))
+        receptor = receptor_of(syn_spec, synapse.receptor_type)
+        if isinstance(receptor, np.ndarray) and len(receptor) != len(pre):
+            raise ValueError(f"'receptor_type' has to be an array of dimension {len(pre)}.")
+        self._commit(pre, post, values["weight"], steps, synapse, receptor)
 
     # -- the one way into the table ---------------------------------------------------------
     def _commit(self, sources, targets, weights, steps, synapse, receptor, check=None):
@@ -220,6 +225,10 @@ def _normalize_syn_spec(syn_spec) -> dict:
     return dict(syn_spec)
 
 
+def _is_receptor_array(value) -> bool:
+    return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0)
+
+
 def _check_synapse_keys(synapse, syn_spec):
     """NEST's checks of the syn_spec entries besides the model name."""
     if "delay" in syn_spec and not synapse.has_delay:
@@ -229,18 +238,34 @@ def _check_synapse_keys(synapse, syn_spec):
         raise UnaccessedDictionaryEntry("Unaccessed elements in syn_spec, in function Connect: "
                                         + "".join(" " + k for k in unknown)
                                         + f" ({synapse.name} has: {', '.join(SYNAPSE_KEYS)})")
-    for key in ("weight", "delay", "receptor_type"):
+    for key in ("weight", "delay"):
         value = syn_spec.get(key)
         if isinstance(value, (str, bool, np.bool_)):
             kind = "std::string" if isinstance(value, str) else "bool"
             raise BadProperty(f"Cannot handle parameter type. Received {kind}")
-    receptor = syn_spec.get("receptor_type", 0)
-    if receptor is None:
+    receptor_of(syn_spec)
+
+
+def receptor_of(syn_spec, default=0):
+    """The receptor type of a syn_spec (``default``: the synapse model's), with NEST's errors for
+    other types and negative values: an int, or for an array (one per connection, as weights) an
+    int64 array whose elements passed the same checks in order."""
+    receptor = syn_spec.get("receptor_type", default)
+    if _is_receptor_array(receptor):
+        return np.array([_receptor_value(r) for r in receptor], np.int64)
+    return _receptor_value(receptor)
+
+
+def _receptor_value(receptor) -> int:
+    if receptor is None:  # PyNEST's conversion
         raise AttributeError("when converting Python Dictionary: value of key (receptor_type) is not a known "
                              "type, got <class 'NoneType'>")
-    if isinstance(receptor, (float, np.floating)):
-        raise RuntimeError("The dictionary value with key receptor_type does not hold a numeric integer type.")
+    if isinstance(receptor, (str, bool, np.bool_)):  # NEST's messages for these, and for other non-integers
+        kind = "std::string" if isinstance(receptor, str) else "bool"
+        raise BadProperty(f"Cannot handle parameter type. Received {kind} (receptor_type {receptor!r})")
     if not isinstance(receptor, (int, np.integer)):
-        raise TypeMismatch(f"receptor_type must be an integer, got {receptor!r}")
-    if receptor < 0:  # NEST's receptor types are unsigned
-        raise IndexError("Value causes data loss or overflow.")
+        raise RuntimeError(f"The dictionary value with key receptor_type does not hold a numeric integer type. "
+                           f"(got {receptor!r})")
+    if receptor < 0:
+        raise IndexError(f"Value causes data loss or overflow. (receptor_type {receptor})")
+    return int(receptor)

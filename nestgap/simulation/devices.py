@@ -10,16 +10,19 @@ The kernel routes them to the targets' ring buffers, where an event with stamp
 s over a connection of delay d lands in slot s + d - 1.
 """
 
-import sys
-
 import numpy as np
 
-from ..exceptions import BadProperty, UnaccessedDictionaryEntry
+from ..exceptions import BadProperty, NotImplemented, UnaccessedDictionaryEntry
 from ..rng import draws, new_cache
+from . import entries
+from .entries import FOREVER
 
-#: NEST reports an open-ended device window as stop = DBL_MAX
-FOREVER = sys.float_info.max
-_COMMON = {"start": 0.0, "stop": FOREVER, "origin": 0.0, "label": ""}
+_COMMON = {"start": 0.0, "stop": FOREVER, "origin": 0.0, "label": "", "frozen": False}
+#: how NEST reads each entry (nestgap.simulation.entries); "time": a device time in ms
+_COMMON_TYPES = {"start": "time", "stop": "time", "origin": "time", "label": "string", "frozen": "bool"}
+_READERS = {"double": entries.read_double, "long": entries.read_long, "bool": entries.read_bool,
+            "string": entries.read_string, "doubles": entries.read_doubles, "longs": entries.read_longs,
+            "strings": entries.read_strings, "time": entries.read_double}
 
 
 class Device:
@@ -37,62 +40,112 @@ class Device:
     role = "stepwise"
     event = "spike"
     defaults = {}
+    types = dict(_COMMON_TYPES)  # entry -> how NEST reads it
+    now = 0  # the current step, which the kernel sets before a change of status
     changes = 0  # counts status changes of all devices (derived schedules are rebuilt)
 
     def __init__(self, node_id, params=None):
+        """``params``: entries already read and checked (a model's defaults, another device's status)."""
         self.node_id = node_id
         self.params = dict(self.defaults)
-        if params:
-            self.set_status(params, None)
+        self.params.update(params or {})
 
     @property
     def name(self) -> str:
         """How NEST names this device in messages (node 0 stands for the model's defaults)."""
         if self.node_id == 0:
             return f"Setting status of model '{self.model}'"
-        return f"{self.model} with node ID {self.node_id}"
+        return f"Setting status of a '{self.model}' with node ID {self.node_id}"
 
     def status(self) -> dict:
         """The device's own entries (the kernel adds what every node has)."""
         return {"element_type": self.element_type, "model": self.model, **self.params}
 
     def set_status(self, params: dict, grid):
-        """Validate on a copy, then apply: all or nothing."""
+        """Validate on a copy, then apply: all or nothing. As NEST, the entries are read in the
+        model's stages (:attr:`stages`), each checked when read; 'frozen' is read last (or first,
+        :attr:`frozen_early`); an entry the device does not read is an error after all of them."""
         new = dict(self.params)
-        for key, value in params.items():
-            if key not in self.defaults:
-                raise UnaccessedDictionaryEntry(
-                    f"{self.name}: unknown entry '{key}'; "
-                    f"valid entries: {', '.join(sorted(self.defaults))}")
-            new[key] = self._convert(key, value)
-        self.validate(new, grid)
+        if self.frozen_early and "frozen" in params:
+            self.check_frozen(self._convert("frozen", params["frozen"]))
+        staged = set().union(*(keys for keys, _ in self.stages if keys is not None))
+        for keys, check in self.stages:
+            for key, value in params.items():
+                if key == "frozen" or (key not in keys if keys is not None else key in staged):
+                    continue
+                if key in self.defaults:
+                    new[key] = self._convert(key, value)
+                elif key in self.extra_entries:
+                    self.check_extra({key: value})
+            if check:
+                getattr(self, check)(new, grid)
+        frozen = self._convert("frozen", params["frozen"]) if "frozen" in params else None
+        unknown = [key for key in params if key not in self.defaults and key not in self.extra_entries]
+        if unknown:
+            raise UnaccessedDictionaryEntry(f"{self.name}: Unaccessed entr{'ies' if len(unknown) > 1 else 'y'} "
+                                            f"{', '.join(map(repr, unknown))}; valid entries: "
+                                            f"{', '.join(sorted(self.defaults))}")
+        if frozen is not None:
+            self.check_frozen(frozen)
+            new["frozen"] = frozen
         self.params = new
+        self.apply_extra({key: params[key] for key in self.extra_entries if key in params})
         Device.changes += 1
 
+    #: the order in which NEST reads the entries: (keys, check run after them); keys None: the
+    #: model's own entries (those of no other stage)
+    stages = ((None, "validate_own"), (("label", "origin", "start", "stop"), "validate"))
+    #: entries a device takes that are not status values (a recorder's n_events)
+    extra_entries = ()
+    #: whether the model reads 'frozen' before its other entries (NEST reads it last otherwise)
+    frozen_early = False
+
+    def check_extra(self, extra):
+        """Check the extra entries given (before anything is changed)."""
+
+    def apply_extra(self, extra):
+        """Apply the extra entries given (after the status was changed)."""
+
+    def check_frozen(self, frozen):
+        if frozen:
+            raise NotImplemented(f"{self.name}: frozen devices are not supported by nestgap.")
+
+    def read_in_defaults(self, key) -> bool:
+        """Whether SetDefaults of this device model reads ``key`` (NEST keeps other entries as given)."""
+        return key in self.defaults and key != "frozen"
+
     def _convert(self, key, value):
-        default = self.defaults[key]
-        if isinstance(default, str):
-            return str(value)
-        if isinstance(default, bool):
-            return bool(value)
-        if isinstance(default, np.ndarray):
-            return np.asarray(value, dtype=np.float64).ravel()
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise BadProperty(f"{self.name}: '{key}' must be a number, "
-                              f"got {value!r}") from None
+        """``value`` read as NEST reads entry ``key`` (TypeMismatch otherwise)."""
+        return _READERS[self.types[key]](key, value)
+
+    def validate_own(self, params, grid):
+        """The checks of the model's own entries (NEST makes them before those of every device)."""
 
     def validate(self, params, grid):
+        """NEST's checks of a device's window: start, stop and origin on the grid of steps (infinite
+        times are); stop >= start."""
+        if grid is None:
+            return
+        for key in ("origin", "start", "stop"):
+            if not entries.on_step(params[key], grid):
+                raise BadProperty(f"{self.name}: {key} must be a multiple of the simulation resolution.")
+            params[key] = entries.time_ms(params[key], grid)
         if params["stop"] < params["start"]:
             raise BadProperty(f"{self.name}: stop >= start required.")
 
     def window(self, grid):
-        """(t_min, t_max) in steps: the device is active for steps s with t_min < s <= t_max."""
+        """(t_min, t_max) in steps: the device is active for steps s with t_min < s <= t_max
+        (infinite times as +-inf)."""
         p = self.params
-        origin = grid.steps(p["origin"])
-        t_max = np.inf if p["stop"] >= FOREVER else origin + grid.steps(p["stop"])
-        return origin + grid.steps(p["start"]), t_max
+        origin, start, stop = (_steps(grid, p[key]) for key in ("origin", "start", "stop"))
+        return origin + start, origin + stop
+
+
+def _steps(grid, t_ms):
+    """A device time in whole steps (+-inf for an infinite time)."""
+    if abs(t_ms) >= FOREVER:
+        return np.copysign(np.inf, t_ms)
+    return grid.steps(t_ms)
 
 
 class PoissonGenerator(Device):
@@ -100,13 +153,13 @@ class PoissonGenerator(Device):
 
     model = "poisson_generator"
     defaults = {**_COMMON, "rate": 0.0}
+    types = {**_COMMON_TYPES, "rate": "double"}
 
     def __init__(self, node_id, params=None):
         self._caches = {}  # thread -> the state of its instance's Poisson distribution (kept across runs)
         super().__init__(node_id, params)
 
-    def validate(self, params, grid):
-        super().validate(params, grid)
+    def validate_own(self, params, grid):
         if params["rate"] < 0:
             raise BadProperty(f"{self.name}: "
                               "The rate cannot be negative.")
@@ -140,11 +193,23 @@ class SpikeGenerator(Device):
     model = "spike_generator"
     role = "scheduled"
     defaults = {**_COMMON, "spike_times": np.zeros(0), "spike_weights": np.zeros(0),
-                "spike_multiplicities": np.zeros(0), "allow_offgrid_times": False,
+                "spike_multiplicities": np.zeros(0, np.int64), "allow_offgrid_times": False,
                 "precise_times": False, "shift_now_spikes": False}
+    types = {**_COMMON_TYPES, "spike_times": "doubles", "spike_weights": "doubles", "spike_multiplicities": "longs",
+             "allow_offgrid_times": "bool", "precise_times": "bool", "shift_now_spikes": "bool"}
 
-    def validate(self, params, grid):
-        super().validate(params, grid)
+    def set_status(self, params, grid):
+        """With shift_now_spikes, NEST moves a spike given for the current step to the next one."""
+        shift = params.get("shift_now_spikes", self.params["shift_now_spikes"])
+        if "spike_times" in params and shift is True and grid is not None:
+            times = entries.read_doubles("spike_times", params["spike_times"])
+            finite = np.isfinite(times)
+            due_now = np.zeros(len(times), bool)
+            due_now[finite] = grid.steps_of(times[finite]) == self.now
+            params = {**params, "spike_times": np.where(due_now, float(grid.ms(self.now + 1)), times)}
+        super().set_status(params, grid)
+
+    def validate_own(self, params, grid):
         times = params["spike_times"]
         name = self.name
         if np.any(np.diff(times) < 0):
@@ -154,16 +219,17 @@ class SpikeGenerator(Device):
         if np.any(times < 0.0):
             raise BadProperty(f"{name}: Time point {float(times[times < 0][0])} is not representable.")
         if params["precise_times"] or params["allow_offgrid_times"]:
-            raise BadProperty(f"{name}: precise_times and allow_offgrid_times are not supported by nestgap.")
+            raise NotImplemented(f"{name}: precise_times and allow_offgrid_times are not supported by nestgap.")
         if grid is not None and len(times):
             off = grid.off_grid(times) if np.isfinite(times).all() else [not grid.is_on_grid(t) for t in times]
             if np.any(off):
                 t = times[int(np.argmax(off))]
                 raise BadProperty(f"{name}: Time point {t} is not representable in current resolution.")
+            params["spike_times"] = grid.ms(grid.steps_of(times))  # NEST keeps them on the grid
         for key in ("spike_weights", "spike_multiplicities"):
             if len(params[key]) not in (0, len(times)):
-                raise BadProperty(f"{name}: {key} must have as many entries as spike_times "
-                                  f"({len(params[key])} != {len(times)}).")
+                raise BadProperty(f"{name}: {key} must have the same number of elements as spike_times, or 0 "
+                                  f"elements to clear the property ({len(params[key])} != {len(times)}).")
 
     def all_events(self, grid, n_connections):
         """Every event this generator will send over its n_connections:
@@ -192,6 +258,7 @@ class DCGenerator(Device):
     model = "dc_generator"
     event = "current"
     defaults = {**_COMMON, "amplitude": 0.0}
+    types = {**_COMMON_TYPES, "amplitude": "double"}
 
     def emit(self, origin, frm, to, grid, streams, targets):
         n_connections = len(targets)

@@ -17,20 +17,49 @@ refused SetStatus changes no node (NEST applies what it processed before the
 failing entry, node or connection).
 """
 
+import math
+import os
 from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import (BadParameter, BadParameterValue, BadProperty, NotImplemented, UnknownComponent,
-                          UnknownModelName)
+from ..exceptions import (BadParameter, BadParameterValue, BadProperty, KernelException, NotImplemented,
+                          UnknownComponent, UnknownModelName)
 from ..random import is_parameter
 from ..rng import RandomStreams, draws
-from .connection_rules import RULES
+from .connection_rules import RULES, pynest_checks
 from .connector import Connector
 from .delay_checker import DelayChecker
 from .engine import Engine
-from .network import Network
+from .entries import check_convertible
+from .network import MAX_NUM_SYN_MODELS, Network
+from ..version import __version__
 from .settings import KernelSettings
+
+
+#: PyNEST's ``build_info``: what this simulator offers, in NEST's words. ``version`` is the NEST
+#: release whose behaviour nestgap reproduces; threads and GSL's integrators are reproduced
+#: (docs/step_control.md), MPI, HDF5, MUSIC, SIONlib and libneurosim are not there.
+BUILD_INFO = {"version": "3.10.0", "nestgap_version": __version__, "have_threads": True, "have_gsl": True,
+              "have_boost": True, "have_mpi": False, "have_hdf5": False, "have_music": False,
+              "have_sionlib": False, "have_libneurosim": False, "threads_model": "python", "ndebug": True}
+
+def _memory_kib() -> int:
+    """The process's resident memory in KiB (NEST's ``memory_size``)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+#: value types that PyNEST converts as they are (no arrays, nothing to refuse)
+_PLAIN = (int, float, str, bool)
+
+
+def _iterable(value) -> bool:
+    """PyNEST's test whether a status value holds one value per node."""
+    return isinstance(value, (list, tuple, str, dict)) or (isinstance(value, np.ndarray) and value.ndim > 0)
 
 
 class Kernel:
@@ -42,6 +71,7 @@ class Kernel:
         self.reset()
 
     def reset(self):
+        self.prepared = False  # between Prepare and Cleanup
         self.settings = KernelSettings()
         self.network = Network(self.settings, self.models)
         self.delays = DelayChecker(self.settings)
@@ -68,12 +98,17 @@ class Kernel:
             biological_time=float(s.grid.ms(e.time_steps)), network_size=net.size,
             num_connections=len(net.connections), wfr_iterations=list(e.wfr_iterations),
             wfr_max_iterations_reached=e.wfr_max_reached, node_models=net.model_names(),
-            synapse_models=sorted(net.synapse_models), connection_rules=list(RULES), prepared=False, to_do=0)
+            synapse_models=sorted(net.synapse_models), connection_rules=list(RULES), prepared=self.prepared,
+            to_do=0, build_info=dict(BUILD_INFO), max_num_syn_models=MAX_NUM_SYN_MODELS, memory_size=_memory_kib(),
+            recording_backends=["memory"],
+            # NEST's log of its MPI spike buffer resizing: nestgap exchanges no buffers, so it stays empty
+            spike_buffer_resize_log={k: np.zeros(0) for k in ("global_max_spikes_sent", "new_buffer_size", "times")})
         return status
 
     def set_status(self, params: dict):
         """SetKernelStatus with settable entries; ``biological_time = 0`` restarts the clock at 0."""
         s, e = self.settings, self.engine
+        check_convertible(params)
         new = s.updated(params, nodes_exist=self.network.size > 0,
                         connections_exist=len(self.network.connections) > 0, simulated=e.simulated,
                         defaults_modified=self.network.defaults_modified)
@@ -114,16 +149,18 @@ class Kernel:
             return status
         if net.device_class(name) is not None:
             status = net.device_class(name)(0, net.device_defaults.get(name, {})).status()
-            return {**status, **self._node_extras(0, device=True), "model": name}
+            return {**status, **self._node_extras(0, device=True), "model_id": net.model_id(name),
+                    **net.device_extras.get(name, {}), "model": name}
         if net.is_neuron_model(name):
             neuron = net.neuron_model(name)
             return {**neuron.defaults(), **self._node_extras(0), "node_uses_wfr": neuron.supports_gap_junctions,
-                    "t_spike": -1.0}
+                    "t_spike": -1.0, "model_id": net.model_id(name)}
         raise UnknownComponent(f"{name} is not a known component.")
 
     def set_defaults(self, name, params):
         if not self.is_model(name):
             raise UnknownComponent(f"{name} is not a known component.")
+        check_convertible(params)
         self.network.set_defaults(name, params)
 
     def copy_model(self, existing, new, params=None):
@@ -175,7 +212,8 @@ class Kernel:
                     status["events"] = where.events(grid, self.settings.total_num_virtual_procs)
             else:
                 status = block.get_status(where, self.network.neuron_models[model])
-            status.update(self._node_extras(int(node_id), device=block is None))
+            status.update(self._node_extras(int(node_id), device=block is None),
+                          model_id=self.network.model_id(model))
             result.append(status if keys is None else {k: status[k] for k in keys if k in status})
         return result
 
@@ -211,6 +249,10 @@ class Kernel:
             if len(per_node) != len(ids):
                 raise BadParameter(f"List of dictionaries must be the same size as the NodeCollection "
                                    f"({len(ids)}), {len(per_node)} given.")
+        for d in per_node:
+            if not isinstance(d, dict):
+                raise TypeError(f"a status must be a dict, not {type(d).__name__}")
+            check_convertible(d)
         # group by block so that each block validates all its rows at once
         groups = {}
         devices = []
@@ -223,7 +265,11 @@ class Kernel:
                 groups[id(block)][1].append(where)
                 groups[id(block)][2].append(d)
         for device, d in devices:  # validate devices on copies first
+            if "time_in_steps" in d and device.element_type == "recorder" and self.engine.simulated:
+                raise BadProperty(f"{device.name}: Property time_in_steps cannot be set after Simulate has been "
+                                  "called.")
             probe = type(device)(device.node_id, device.params)
+            probe.now = device.now = self.engine.time_steps
             probe.model = device.model
             probe.set_status(d, self.settings.grid)
         for block, rows, dicts in groups.values():
@@ -235,24 +281,25 @@ class Kernel:
     def _split_values(self, ids, params) -> list:
         """One dict per node from a dict of scalars, per-node sequences and random parameters.
 
-        As in PyNEST, a sequence is split over the nodes only for an entry that
-        the first node has as a single value (so 'spike_times' stays whole).
+        As PyNEST: if some entry that the first node has as a single value is given
+        an iterable (a list, array, string or dict), every iterable entry is split over
+        the nodes (value[i] for node i; a too short one is an IndexError, a dict a
+        KeyError); otherwise every value goes to every node (so 'spike_times' stays whole).
         """
         first = self.node_status(ids[:1])[0]
-        per_node = [{} for _ in ids]
         drawn = self._random_values(ids, {k: v for k, v in params.items() if is_parameter(v)})
-        for key, value in params.items():
-            value = drawn.get(key, value)
-            scalar_entry = key in first and np.ndim(first[key]) == 0 and not isinstance(first[key], str)
-            if scalar_entry and isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) > 0:
-                if len(value) < len(ids):
-                    raise IndexError(f"list index out of range: '{key}' has {len(value)} values for "
-                                     f"{len(ids)} nodes")
-                for d, v in zip(per_node, value):
-                    d[key] = v
-            else:
-                for d in per_node:
+        values = {key: drawn.get(key, value) for key, value in params.items()}
+        split = any(_iterable(value) and key in first and not _iterable(first[key]) for key, value in values.items())
+        per_node = [{} for _ in ids]
+        for key, value in values.items():
+            for i, d in enumerate(per_node):
+                if not (split and _iterable(value)):
                     d[key] = value
+                    continue
+                try:
+                    d[key] = value[i]
+                except (IndexError, KeyError) as error:
+                    raise type(error)(f"'{key}' has no value for node {i} of {len(ids)} ({error})") from None
         return per_node
 
     def _random_values(self, ids, random) -> dict:
@@ -278,6 +325,22 @@ class Kernel:
 
     # -- connections -----------------------------------------------------------------------
     def connect(self, pre, post, conn_spec, syn_spec, same_collection: bool):
+        """PyNEST's checks of the specifications come first (arrays, spatial rules, conversion;
+        docs/pynest_semantics.md 7.4): needed only where a value is not a plain number or string
+        (the connector checks the spatial rules in its turn). NEST takes a NaN weight or delay
+        for "not given": the model's default."""
+        if isinstance(syn_spec, dict):
+            specs = (syn_spec, conn_spec) if isinstance(conn_spec, dict) else (syn_spec,)
+            if not all(type(v) in _PLAIN for spec in specs for v in spec.values()):
+                pynest_checks(conn_spec, {k: v for k, v in syn_spec.items()
+                                          if k in ("weight", "delay", "receptor_type")}, len(pre), len(post))
+                for spec in specs:
+                    check_convertible(spec)
+            if any(v != v for k, v in syn_spec.items() if k in ("weight", "delay") and isinstance(v, float)):
+                syn_spec = {k: v for k, v in syn_spec.items()
+                            if not (k in ("weight", "delay") and isinstance(v, float) and math.isnan(v))}
+        elif isinstance(conn_spec, dict):
+            check_convertible(conn_spec)
         self.connector.connect(pre, post, conn_spec, syn_spec, same_collection)
 
     def connect_arrays(self, pre, post, syn_spec):
@@ -305,12 +368,14 @@ class Kernel:
             keep &= np.isin(tgt, np.asarray(target, np.int64))
         if synapse_model is not None:
             keep &= syn_id == net.synapse_model(synapse_model).syn_id
+        neuron = net.neuron_mask()
+        if target is not None:  # NEST leaves out connections between two devices when targets are given
+            keep &= neuron[src] | neuron[tgt]
         index = np.flatnonzero(keep)
         s, t, c = src[index], tgt[index], lcid[index]
-        neuron = net.neuron_mask()
         to_device = ~neuron[t]
-        thread = np.where(to_device, s, t) % n_vp
-        part = np.where(c >= 0, 0, np.where(to_device, 1, 2))
+        thread = np.where(to_device & neuron[s], s, t) % n_vp  # device to device: the target's thread
+        part = np.where(c >= 0, 0, np.where(to_device & neuron[s], 1, 2))  # device to device: from a device
         if target is not None:  # per target: from devices, then to devices
             part = np.where(part == 0, 0, 3 - part)
             by = np.where(part == 0, c, t)
@@ -342,23 +407,39 @@ class Kernel:
         if key in ("port", "target_thread"):
             return self._connection_places(index)[key == "port"].tolist()
         if key == "receptor":
-            return rport[index].tolist()
+            return self._receptors(index).tolist()
         if key == "sizeof":  # bytes of a static_synapse or gap_junction connection in NEST
             return [32] * len(index)
         raise KeyError(key)
 
+    def _receptors(self, index):
+        """The receptor port of the connections ``index``: the rport the target gave the connection
+        (docs/models.md, spike ports and receptor types), but a multimeter's (or voltmeter's)
+        connection to a neuron gets the next port of that neuron's data logger, 1, 2, ..., in the
+        order the samplers were connected (NEST's data logger)."""
+        net = self.network
+        source, target, *_, rport = net.connections.arrays()
+        ports = rport.astype(np.int64)
+        sampler_ids = [node_id for node_id, device in net.devices.items() if device.role == "sampler"]
+        rows = np.flatnonzero(np.isin(source, np.asarray(sampler_ids, np.int64)))
+        for t in np.unique(target[rows]):
+            mine = rows[target[rows] == t]
+            ports[mine] = np.arange(1, len(mine) + 1)
+        return ports[index]
+
     def _connection_places(self, index):
         """(thread, port) of the connections ``index``: a connection between neurons is in the
-        connector of its target's thread, at its position there; one to a device on its source's
-        thread, one from a device on its target's thread, each numbered among the connections of
+        connector of its target's thread, at its position there; one from a neuron to a device on its
+        source's thread, one from a device on its target's thread, each numbered among the connections of
         that source on that thread, in creation order (docs/nest_vp_structure.md 2.3, 2.4)."""
         net = self.network
         self.connection_indices()  # places new connections into their connectors, as NEST
         source, target, _, _, syn_id, _ = net.connections.arrays()
         lcid = net.connectors.lcid
         n_vp = net.connectors.n_vp
-        to_device = ~net.neuron_mask()[target]
-        thread = np.where(to_device, source, target) % n_vp
+        neuron = net.neuron_mask()
+        to_device = ~neuron[target]
+        thread = np.where(to_device & neuron[source], source, target) % n_vp  # device to device: the target's
         port = lcid.copy()
         others = np.flatnonzero(lcid < 0)
         key = (source[others] * n_vp + thread[others]) * (int(syn_id.max(initial=0)) + 1) + syn_id[others]
@@ -369,4 +450,26 @@ class Kernel:
 
     # -- simulation ---------------------------------------------------------------------------
     def simulate(self, t_ms: float):
+        """Prepare, run ``t_ms`` and clean up (not allowed between Prepare and Cleanup)."""
+        if self.prepared:
+            raise KernelException("Prepare called twice.")
         self.engine.simulate(float(t_ms))
+
+    def prepare(self):
+        """NEST's Prepare: freeze the delays and build what a run needs; Run may follow."""
+        if self.prepared:
+            raise KernelException("Prepare called twice.")
+        self.engine.prepare()
+        self.prepared = True
+
+    def run(self, t_ms: float):
+        """NEST's Run: advance ``t_ms`` ms after Prepare (several Runs make one Simulate)."""
+        if not self.prepared:
+            raise KernelException("Run called without calling Prepare.")
+        self.engine.simulate(float(t_ms))
+
+    def cleanup(self):
+        """NEST's Cleanup: end what Prepare began."""
+        if not self.prepared:
+            raise KernelException("Cleanup called without calling Prepare.")
+        self.prepared = False

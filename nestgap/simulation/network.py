@@ -10,7 +10,7 @@ from bisect import bisect_right
 
 import numpy as np
 
-from ..exceptions import (IllegalConnection, NewModelNameExists, UnknownModelName, UnknownNode,
+from ..exceptions import (IllegalConnection, KernelException, NewModelNameExists, UnknownModelName, UnknownNode,
                           UnknownReceptorType, UnknownSynapseType, bad_delay)
 from .connectors import Connectors
 from .devices import GENERATORS
@@ -19,6 +19,8 @@ from .recorders import RECORDERS
 from .synapses import FIRST_COPY_ID, ConnectionTable, SynapseModel, as_real, builtin_synapse_models
 
 _NOT_POSSIBLE = "Creation of connection is not possible because:\n"
+#: NEST's limit on the number of synapse models, built-in ones and copies (``max_num_syn_models``)
+MAX_NUM_SYN_MODELS = 511
 
 
 class Network:
@@ -30,6 +32,7 @@ class Network:
         self.models = models
         self.neuron_models = {}              # name -> NeuronModel (loaded on first use)
         self.device_defaults = {}            # device model name -> dict of defaults (SetDefaults)
+        self.device_extras = {}              # device model name -> other entries given to SetDefaults
         self.device_classes = {**GENERATORS, **RECORDERS}
         self.copied_devices = {}             # copy name -> original device model name
         self.synapse_models = builtin_synapse_models()
@@ -44,11 +47,22 @@ class Network:
         self.structure_version = 0           # incremented whenever nodes are created
         self._node_masks = (-1, None, None)  # (structure_version, neuron by id, gap junctions by id)
         self.defaults_modified = False       # SetDefaults or CopyModel was used (fixes the time grid)
+        self.copies = []                     # node models made by CopyModel, in order
 
     # -- models --------------------------------------------------------------------
     def model_names(self) -> list:
         names = set(self.models.names()) | set(self.neuron_models) | set(self.device_classes) | set(self.copied_devices)
         return sorted(names)
+
+    def model_id(self, name) -> int:
+        """NEST's ``model_id`` of a node model: the models nestgap has, by name, then the copies
+        in the order they were made (a copy's id is larger than its original's)."""
+        if name in self.copies:
+            return len(self._base_models()) + self.copies.index(name)
+        return self._base_models().index(name)
+
+    def _base_models(self) -> list:
+        return sorted((set(self.models.names()) | set(self.device_classes)) - set(self.copies))
 
     def neuron_model(self, name) -> NeuronModel:
         if name not in self.neuron_models:
@@ -76,13 +90,19 @@ class Network:
             raise NewModelNameExists(f"Model {new} is the name of an existing model and cannot be re-used.")
         self.defaults_modified = True
         if old in self.synapse_models:
+            if len(self.synapse_models) >= MAX_NUM_SYN_MODELS:
+                raise KernelException(f"CopyModel: Synapse model count exceeded: at most {MAX_NUM_SYN_MODELS} "
+                                      f"synapse models (nest.max_num_syn_models); cannot add {new}.")
             syn_id = max(FIRST_COPY_ID, max(m.syn_id for m in self.synapse_models.values()) + 1)
             self.synapse_models[new] = self.synapse_models[old].copy(new, syn_id)
         elif self.device_class(old) is not None:
             self.copied_devices[new] = self.copied_devices.get(old, old)
             self.device_defaults[new] = dict(self.device_defaults.get(old, {}))
+            self.device_extras[new] = dict(self.device_extras.get(old, {}))
         else:
             self.neuron_models[new] = self.neuron_model(old).copy(new)
+        if old not in self.synapse_models:
+            self.copies.append(new)
         if params:
             self.set_defaults(new, params)
 
@@ -103,10 +123,15 @@ class Network:
             self.neuron_model(name).set_defaults(params)
 
     def set_device_defaults(self, name, params):
+        """SetDefaults of a device model: the entries the device reads are checked and become the
+        defaults of new devices; NEST keeps any other entry as given, reported by GetDefaults only."""
         probe = self.device_class(name)(0, {**self.device_defaults.get(name, {})})
-        probe.set_status(params, self.settings.grid)
+        probe.model = name
+        probe.set_status({k: v for k, v in params.items() if probe.read_in_defaults(k)}, self.settings.grid)
         self.device_defaults[name] = {k: v for k, v in probe.params.items() if k in params
                                       or k in self.device_defaults.get(name, {})}
+        self.device_extras.setdefault(name, {}).update(
+            {k: v for k, v in params.items() if not probe.read_in_defaults(k) and k != "model"})
 
     # -- nodes -----------------------------------------------------------------------
     @property
@@ -206,16 +231,18 @@ class Network:
             raise IllegalConnection(f"{_NOT_POSSIBLE}The target node or synapse model does not support data "
                                     "logging requests.")
 
-    def receptor_ports(self, sources, targets, receptor: int, synapse):
+    def receptor_ports(self, sources, targets, receptor, synapse):
         """NEST's rport of each connection ``sources[i] -> targets[i]`` made with ``receptor_type``
-        ``receptor``: what the target answers to NEST's test event. Spikes into a model with receptor
-        types (several spike ports) take types 1..N and get port type - 1; every other event and
-        target takes receptor type 0 only (docs/models.md, section 5). Raises UnknownReceptorType
-        for the first connection whose target refuses; returns an int if all ports are equal."""
+        ``receptor`` (one, or one per connection): what the target answers to NEST's test event.
+        Spikes into a model with receptor types (several spike ports) take types 1..N and get port
+        type - 1; every other event and target takes receptor type 0 only (docs/models.md, spike
+        ports and receptor types). Raises UnknownReceptorType for the first connection whose target
+        refuses; returns an int if all ports are equal."""
         typed = {name: len(model.receptor_types) for name, model in self.neuron_models.items()
                  if model.receptor_types}
-        if not typed and receptor == 0:
+        if not typed and np.all(np.asarray(receptor) == 0):
             return 0
+        receptor = np.broadcast_to(np.asarray(receptor, np.int64), (len(targets),))
         sources, targets = np.asarray(sources, np.int64), np.asarray(targets, np.int64)
         names = self.model_names_of(targets) if len(targets) else np.zeros(0, object)
         n_types = np.array([typed.get(name, 0) for name in names], np.int64)
@@ -227,8 +254,8 @@ class Network:
         typed_spike = spike & (n_types > 0)
         accepted = np.where(typed_spike, (1 <= receptor) & (receptor <= n_types), receptor == 0)
         if not accepted.all():
-            raise UnknownReceptorType(f"Receptor type {receptor} is not available in "
-                                      f"{names[np.argmin(accepted)]}.")
+            first = np.argmin(accepted)
+            raise UnknownReceptorType(f"Receptor type {receptor[first]} is not available in {names[first]}.")
         ports = np.where(typed_spike, receptor - 1, 0)
         return int(ports[0]) if len(ports) and (ports == ports[0]).all() else ports
 

@@ -8,7 +8,8 @@ in node-id order, so that a whole population is updated by one compiled call.
 
 import numpy as np
 
-from ..exceptions import BadProperty, NotImplemented, UnaccessedDictionaryEntry, type_mismatch
+from ..exceptions import BadProperty, NotImplemented, UnaccessedDictionaryEntry
+from .entries import read_bool, read_double
 
 #: status entries every neuron reports besides its parameters and state (read-only)
 _READ_ONLY = ("element_type", "global_id", "local", "model", "node_uses_wfr", "receptor_types",
@@ -68,6 +69,9 @@ class NeuronModel:
 
     def set_defaults(self, params: dict):
         """SetDefaults: validated on copies, applied only if every entry is valid."""
+        if "frozen" in params:  # NEST's model defaults have no 'frozen'
+            raise UnaccessedDictionaryEntry(f"Setting status of model '{self.name}': Unaccessed entry 'frozen' (not "
+                                            "a model default)")
         block = NeuronBlock(self.kernel)
         block.append(np.array([0]), self, uses_wfr=False)
         block.set_status(np.array([0]), [params], lambda i: f"Setting status of model '{self.name}'")
@@ -174,31 +178,48 @@ class NeuronBlock:
         """Apply one dict per row; all or nothing.
 
         Values are plain numbers here (random parameters were drawn by the
-        caller). ``describe(row)`` names the node in error messages.
+        caller). ``describe(row)`` names the node in error messages. As NEST's
+        models, the parameters are read and checked first, then the state; an
+        entry the model does not read is an error after both.
         """
         cols = self._columns()
         arrays = {name: getattr(self, name).copy() for name in ("P", "Y", "AUX", "INT")}
-        for row, params in zip(rows, params_per_row):
-            for key, value in params.items():
-                if key == "frozen":
-                    if value:
-                        raise NotImplemented(f"{describe(row)}: nestgap cannot freeze nodes.")
-                    continue
-                if key not in cols:
-                    valid = ", ".join(sorted(cols))
-                    what = "is read-only" if key in _READ_ONLY else "is unknown"
-                    raise UnaccessedDictionaryEntry(
-                        f"{describe(row)}: the entry '{key}' {what}; the model's settable entries are: {valid}")
-                array, j = cols[key]
-                try:
-                    value = float(value)
-                except (TypeError, ValueError):
-                    raise type_mismatch(key, value, "double") from None
-                if array == "INT":
-                    if value != int(value):
-                        raise BadProperty(f"{describe(row)}: '{key}' must be an integer, got {value!r}")
-                    value = int(value)
-                arrays[array][row, j] = value
+        unread = []  # (row, key)
+        frozen = []  # (row, value)
+        for phase in ("P", "state"):
+            for row, params in zip(rows, params_per_row):
+                for key, value in params.items():
+                    if key == "frozen":
+                        if phase == "state":  # NEST reads it after the model's entries
+                            frozen.append((row, read_bool(key, value)))
+                        continue
+                    if key not in cols:
+                        if phase == "P":
+                            unread.append((row, key))
+                        continue
+                    array, j = cols[key]
+                    if (array == "P") != (phase == "P"):
+                        continue
+                    value = read_double(key, value)
+                    if array == "INT":
+                        if not np.isfinite(value) or value != int(value):
+                            raise BadProperty(f"{describe(row)}: '{key}' must be an integer, got {value!r}")
+                        value = int(value)
+                    arrays[array][row, j] = value
+            self._check_invariants(rows, arrays, cols, describe)
+        if unread:
+            row, key = unread[0]
+            what = "is read-only" if key in _READ_ONLY else "is unknown"
+            raise UnaccessedDictionaryEntry(f"{describe(row)}: Unaccessed entry '{key}' ({what}); the model's "
+                                            f"settable entries are: {', '.join(sorted(cols))}")
+        for row, value in frozen:
+            if value:
+                raise NotImplemented(f"{describe(row)}: nestgap cannot freeze nodes.")
+        for name, array in arrays.items():
+            setattr(self, name, array)
+
+    def _check_invariants(self, rows, arrays, cols, describe):
+        """BadProperty for the first row whose new values break an invariant of the model file."""
         touched = np.asarray(rows)
         bad = self.kernel.check_invariants(arrays["P"][touched], arrays["Y"][touched],
                                            arrays["AUX"][touched], arrays["INT"][touched])
@@ -208,5 +229,3 @@ class NeuronBlock:
                 array, j = cols[name]
                 raise BadProperty(f"{describe(row)}: {name} = {float(arrays[array][row, j])!r} is not "
                                   f"allowed, the model requires {text}.")
-        for name, array in arrays.items():
-            setattr(self, name, array)

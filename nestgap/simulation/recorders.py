@@ -9,17 +9,50 @@ in force at that moment decides which pending samples are kept.
 
 import numpy as np
 
-from ..exceptions import BadProperty, KernelException
-from .devices import _COMMON, Device
+from ..exceptions import BadProperty, KernelException, NotImplemented
+from . import entries
+from .devices import _COMMON, _COMMON_TYPES, Device
 
 _RECORDER = {**_COMMON, "time_in_steps": False, "record_to": "memory"}
+_RECORDER_TYPES = {**_COMMON_TYPES, "time_in_steps": "bool", "record_to": "string"}
+#: NEST 3.10's recording backends (nestgap records to memory only)
+RECORDING_BACKENDS = ("ascii", "memory", "screen")
 
 
-class SpikeRecorder(Device):
-    model = "spike_recorder"
+class _Recorder(Device):
+    """What every recorder shares: n_events (only 0, which clears the events), after the other entries."""
+
     element_type = "recorder"
+    extra_entries = ("n_events",)
+    stages = ((None, "validate_own"), (("record_to",), "check_backend"), (("label", "n_events"), None),
+              (("origin", "start", "stop"), "validate"), (("time_in_steps",), None))
+
+    def check_extra(self, extra):
+        """n_events: only 0."""
+        if "n_events" in extra and entries.read_long("n_events", extra["n_events"]) != 0:
+            raise _bad(self, "Property n_events can only be set to 0 (which clears all stored events).")
+
+    def apply_extra(self, extra):
+        if "n_events" in extra:
+            self.clear()
+
+    def read_in_defaults(self, key) -> bool:
+        return super().read_in_defaults(key) or key == "n_events"
+
+    def check_backend(self, params, grid):
+        """NEST's recording backends; nestgap records to memory only."""
+        if params["record_to"] not in RECORDING_BACKENDS:
+            raise _bad(self, f"Unknown recording backend '{params['record_to']}'")
+        if params["record_to"] != "memory":
+            raise NotImplemented(f"{self.name}: the recording backend '{params['record_to']}' is not supported by "
+                                 "nestgap (only 'memory').")
+
+
+class SpikeRecorder(_Recorder):
+    model = "spike_recorder"
     role = "spike_recorder"
     defaults = {**_RECORDER}
+    types = _RECORDER_TYPES
 
     def __init__(self, node_id, params=None):
         self._senders, self._stamps = [], []
@@ -48,20 +81,16 @@ class SpikeRecorder(Device):
         n = sum(len(s) for s in self._senders)
         return {**super().status(), "n_events": n}
 
-    def set_status(self, params, grid):
-        params = dict(params)
-        if "n_events" in params:
-            if params.pop("n_events") != 0:
-                raise _bad(self, "n_events can only be set to 0.")
-            self._senders, self._stamps = [], []
-        super().set_status(params, grid)
+    def clear(self):
+        self._senders, self._stamps = [], []
 
 
-class Multimeter(Device):
+class Multimeter(_Recorder):
     model = "multimeter"
-    element_type = "recorder"
     role = "sampler"
     defaults = {**_RECORDER, "interval": 1.0, "offset": 0.0, "record_from": ()}
+    types = {**_RECORDER_TYPES, "interval": "double", "offset": "double", "record_from": "strings"}
+    stages = ((("interval", "offset"), "validate_own"), (None, None), *_Recorder.stages[1:])
 
     def __init__(self, node_id, params=None):
         self._chunks = []        # visible samples: (senders, stamps, values) per slice
@@ -127,17 +156,35 @@ class Multimeter(Device):
             self._chunks.append((senders[keep], stamps[keep], values[keep]))
         self._pending = None
 
-    def _convert(self, key, value):
-        if key == "record_from":
-            return tuple(str(v) for v in ([value] if isinstance(value, str) else value))
-        return super()._convert(key, value)
+    def read_in_defaults(self, key) -> bool:
+        return key in self.defaults or key == "n_events"  # a multimeter's defaults read 'frozen' too
 
-    def validate(self, params, grid):
-        super().validate(params, grid)
-        if grid is not None and not grid.is_on_grid(params["interval"]):
+    frozen_early = True
+
+    def check_frozen(self, frozen):
+        if frozen:
+            raise _bad(self, f"{self.model} cannot be frozen.")
+
+    def validate_own(self, params, grid):
+        """NEST's checks: the interval at least one step and a multiple of it; the offset 0 or at
+        least one step, rounded up to whole steps (an infinite or NaN interval or offset is no
+        multiple of the step)."""
+        if grid is None:
+            return
+        step = grid.tics_per_step
+        tics = entries.time_tics(params["interval"], grid.tics_per_ms)
+        if tics < step:
+            raise _bad(self, "The sampling interval must be at least as long as the simulation resolution.")
+        if not (tics < float("inf") and tics % step == 0):
             raise _bad(self, "The sampling interval must be a multiple of the simulation resolution.")
-        if params["interval"] <= 0:
-            raise _bad(self, "The sampling interval must be strictly positive.")
+        params["interval"] = tics * grid.ms_per_tic
+        tics = entries.time_tics(params["offset"], grid.tics_per_ms)
+        if tics < 0 or 0 < tics < step:
+            raise _bad(self, "The offset for the sampling interval must be at least as long as the simulation "
+                             "resolution.")
+        if not tics < float("inf"):
+            raise _bad(self, "The offset for the sampling interval must be a multiple of the simulation resolution")
+        params["offset"] = float(-(-tics // step) * step) * grid.ms_per_tic
 
     def sample_lags(self, origin, frm, to, grid, first_run=0):
         """Lags of this slice whose end-of-step stamp is a sampling time: a multiple of the
@@ -182,13 +229,8 @@ class Multimeter(Device):
         return {**super().status(), "n_events": int(sum(len(c[0]) for c in self._chunks)),
                 "record_from": list(self.params["record_from"])}
 
-    def set_status(self, params, grid):
-        params = dict(params)
-        if "n_events" in params:
-            if params.pop("n_events") != 0:
-                raise _bad(self, "n_events can only be set to 0.")
-            self._chunks = []
-        super().set_status(params, grid)
+    def clear(self):
+        self._chunks = []
 
 
 class Voltmeter(Multimeter):

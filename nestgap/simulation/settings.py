@@ -10,6 +10,8 @@ only logs the text; nestgap puts the text into the exception.
 import copy
 import math
 import numbers
+import os
+import warnings
 
 import numpy as np
 
@@ -20,14 +22,16 @@ from .time_grid import TimeGrid
 # NEST processes the entries of one SetKernelStatus call in this order
 _ORDER = ("total_num_virtual_procs", "local_num_threads", "rng_type", "rng_seed", "biological_time", "print_time",
           "tics_per_ms", "resolution", "use_wfr", "wfr_comm_interval", "wfr_tol", "wfr_max_iterations",
-          "wfr_interpolation_order", "min_delay", "max_delay")
+          "wfr_interpolation_order", "min_delay", "max_delay", "use_compressed_spikes", "keep_source_table",
+          "dict_miss_is_error", "overwrite_files", "data_path", "data_prefix")
 SETTABLE = frozenset(_ORDER)
 
 # the C++ type NEST reads each entry as
 _LONG = ("total_num_virtual_procs", "local_num_threads", "rng_seed", "tics_per_ms", "wfr_max_iterations",
          "wfr_interpolation_order")
-_BOOL = ("print_time", "use_wfr")
-_STRING = ("rng_type",)
+_BOOL = ("print_time", "use_wfr", "use_compressed_spikes", "keep_source_table", "dict_miss_is_error",
+         "overwrite_files")
+_STRING = ("rng_type", "data_path", "data_prefix")
 
 
 class KernelSettings:
@@ -46,6 +50,17 @@ class KernelSettings:
         self.wfr_interpolation_order = 3
         self.delay_extrema = None         # (min_delay, max_delay) in ms of all delays registered so far
         self.user_delay_extrema = False   # set by SetKernelStatus: delays outside them are errors
+        # NEST's settings of its spike exchange and connection storage: they do not change results (nestgap
+        # delivers spikes one way and always keeps its connection table); kept and reported
+        self.use_compressed_spikes = True
+        self.keep_source_table = True
+        # NEST's choice between an error and a warning for entries a node does not read; nestgap always
+        # raises the error (kept and reported)
+        self.dict_miss_is_error = True
+        # where NEST's ascii backend writes its files (nestgap records to memory only; kept and reported)
+        self.overwrite_files = False
+        self.data_path = ""
+        self.data_prefix = ""
 
     @property
     def resolution(self) -> float:
@@ -60,7 +75,10 @@ class KernelSettings:
                 "print_time": self.print_time, "use_wfr": self.use_wfr,
                 "wfr_comm_interval": self.wfr_comm_interval, "wfr_tol": self.wfr_tol,
                 "wfr_max_iterations": self.wfr_max_iterations,
-                "wfr_interpolation_order": self.wfr_interpolation_order}
+                "wfr_interpolation_order": self.wfr_interpolation_order,
+                "use_compressed_spikes": self.use_compressed_spikes, "keep_source_table": self.keep_source_table,
+                "dict_miss_is_error": self.dict_miss_is_error, "overwrite_files": self.overwrite_files,
+                "data_path": self.data_path, "data_prefix": self.data_prefix}
 
     def updated(self, params: dict, *, nodes_exist: bool, connections_exist: bool, simulated: bool,
                 defaults_modified: bool) -> "KernelSettings":
@@ -82,7 +100,9 @@ class KernelSettings:
             raise BadProperty("Requested total_num_virtual_procs is incompatible with the number of processes "
                               "and threads.It must be an integer multiple of num_processes and equal to "
                               "local_num_threads * num_processes. Value unchanged.")
-        if value < 1:
+        if value < 0:  # NEST converts it to an unsigned number
+            raise IndexError(f"Value causes data loss or overflow: a number of threads of {value}")
+        if value < 1:  # NEST 3.10 aborts the process
             raise BadProperty("The number of threads must be a positive integer.")
         if value != self.total_num_virtual_procs:
             errors = [text for text, present in (("Nodes exist", nodes_exist),
@@ -127,6 +147,10 @@ class KernelSettings:
         self.grid = TimeGrid(tics_per_ms, int(round(tics)))
         if self.wfr_comm_interval < self.resolution or not self.use_wfr:
             self.wfr_comm_interval = self.resolution
+        if self.delay_extrema is not None:  # NEST rounds min_delay down and max_delay up to the new steps
+            step = self.grid.tics_per_step
+            low, high = (round(ms * tics_per_ms) for ms in self.delay_extrema)
+            self.set_delay_extrema_steps(low // step, -(-high // step))
 
     def _time_change_allowed(self, *, nodes_exist, simulated, defaults_modified, **_):
         errors = [text for text, present in (("Nodes have already been created", nodes_exist),
@@ -159,7 +183,7 @@ class KernelSettings:
         self.wfr_comm_interval = float(value)
 
     def _set_wfr_tol(self, value, params, **_):
-        if not value >= 0:
+        if value < 0:  # NaN passes, as in NEST
             raise KernelException("Tolerance must be zero or positive")
         self.wfr_tol = float(value)
 
@@ -180,6 +204,9 @@ class KernelSettings:
             raise BadProperty("Both min_delay and max_delay have to be specified")
         if connections_exist:
             raise BadProperty("Connections already exist. Please call ResetKernel first")
+        for key in ("min_delay", "max_delay"):  # NEST stores infinite delays as +-DBL_MAX; nestgap refuses them
+            if not math.isfinite(params[key]):
+                raise bad_delay(params[key], f"{key} must be a finite number of ms.")
         low = self.grid.steps(value)
         if self.grid.ms(low) > value:
             low -= 1
@@ -190,6 +217,32 @@ class KernelSettings:
             raise bad_delay(self.grid.ms(low), "min_delay must be smaller than or equal to max_delay.")
         self.delay_extrema = (float(self.grid.ms(low)), float(self.grid.ms(high)))
         self.user_delay_extrema = True
+
+    def _set_use_compressed_spikes(self, value, params, **_):
+        self.use_compressed_spikes = bool(value)
+
+    def _set_keep_source_table(self, value, params, **_):
+        self.keep_source_table = bool(value)
+
+    def _set_dict_miss_is_error(self, value, params, **_):
+        self.dict_miss_is_error = bool(value)
+
+    def _set_overwrite_files(self, value, params, **_):
+        self.overwrite_files = bool(value)
+
+    def _set_data_path(self, value, params, **_):
+        """NEST only logs an error for a folder that does not exist and keeps the old value."""
+        if value and not os.path.isdir(value):
+            warnings.warn(f"Variable data_path not set: Directory '{value}' does not exist.", stacklevel=4)
+            return
+        self.data_path = value
+
+    def _set_data_prefix(self, value, params, **_):
+        """NEST only logs an error for a prefix with path elements and keeps the old value."""
+        if "/" in value:
+            warnings.warn("Data prefix must not contain path elements.", stacklevel=4)
+            return
+        self.data_prefix = value
 
     def _set_max_delay(self, value, params, **_):
         if "min_delay" not in params:
@@ -208,7 +261,11 @@ class KernelSettings:
 
 
 def _check_type(key, value):
-    """NEST's TypeMismatch for an entry that is not of the C++ type NEST reads it as."""
+    """NEST's TypeMismatch for an entry that is not of the C++ type NEST reads it as (a thread
+    count that is no integer: NEST's RuntimeError; a bool is a double)."""
+    if key in ("total_num_virtual_procs", "local_num_threads") and (
+            isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral)):
+        raise RuntimeError(f"The dictionary value with key {key} does not hold a numeric integer type.")
     if key in _STRING:
         ok = isinstance(value, str)
     elif key in _BOOL:
@@ -216,7 +273,7 @@ def _check_type(key, value):
     elif key in _LONG:
         ok = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
     else:
-        ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+        ok = isinstance(value, numbers.Real) and not isinstance(value, np.bool_)
     if not ok:
         raise type_mismatch(key, value, "std::string" if key in _STRING else "bool" if key in _BOOL
                             else "long" if key in _LONG else "double")

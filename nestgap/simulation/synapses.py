@@ -28,6 +28,7 @@ class SynapseModel:
     defaults: dict = field(default_factory=dict)
     base: str = ""                 # the built-in model this one is a copy of (NEST's messages name it)
     default_delay_checked: bool = False   # NEST checks the default delay once, at its first use
+    receptor_type: int = 0         # the receptor port of a Connect that names none
 
     def __post_init__(self):
         self.base = self.base or self.name
@@ -43,15 +44,24 @@ class SynapseModel:
     def status(self) -> dict:
         return {"delay": 1.0, **self.defaults, "synapse_model": self.name, "synapse_modelid": self.syn_id,
                 "has_delay": self.has_delay, "requires_symmetric": self.requires_symmetric,
-                "element_type": "synapse", "receptor_type": 0}
+                "element_type": "synapse", "receptor_type": self.receptor_type}
 
     def copy(self, name, syn_id) -> "SynapseModel":
-        return SynapseModel(name, syn_id, self.kind, dict(self.defaults), self.base)
+        return SynapseModel(name, syn_id, self.kind, dict(self.defaults), self.base, receptor_type=self.receptor_type)
 
     def set_defaults(self, params: dict):
         """SetDefaults: weight (and delay in ms, if the model has one); all or nothing."""
         new = dict(self.defaults)
+        receptor = self.receptor_type
         for key, value in params.items():
+            if key == "receptor_type":  # NEST's errors for a port that is no non-negative integer
+                if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+                    raise RuntimeError("The dictionary value with key receptor_type does not hold a numeric "
+                                       f"integer type. (got {value!r})")
+                if value < 0:
+                    raise IndexError(f"Value causes data loss or overflow. (receptor_type {value})")
+                receptor = int(value)
+                continue
             if key == "delay" and not self.has_delay:
                 raise BadProperty(f"{self.base} connection has no delay")
             if key not in self.defaults:
@@ -59,6 +69,7 @@ class SynapseModel:
                                                 f"(valid entries: {', '.join(sorted(self.defaults))})")
             new[key] = as_real(key, value)
         self.defaults = new
+        self.receptor_type = receptor
         self.default_delay_checked = False
 
 

@@ -74,7 +74,8 @@ def test_nestgap_against_nests_builtin(library, name, ng):
 
 def test_receptor_types_as_in_nestmls_module(library, ng):
     """Several spike ports: receptor types 1..4 in the status, receptor 0 and 5 refused with
-    UnknownReceptorType, the connections' receptor (NEST's rport: type - 1) as in NESTML's module."""
+    UnknownReceptorType, the connections' receptor (NEST's rport: type - 1), also from an array of
+    receptor types (one_to_one), as in NESTML's module."""
     files, built = library
     ng.Install(next(f for f in files if f.stem == RECEPTOR_MODEL))
 
@@ -90,6 +91,8 @@ def test_receptor_types_as_in_nestmls_module(library, ng):
             sim.Connect(generator, neuron, syn_spec={"receptor_type": -1})
         for receptor in (3, 1, 4):
             sim.Connect(generator, neuron, syn_spec={"weight": 2.0, "receptor_type": receptor})
+        others = sim.Create(model, 3)
+        sim.Connect(sim.Create("spike_generator", 3), others, "one_to_one", {"receptor_type": [2, 4, 1]})
         connections = sim.GetConnections()
         return (neuron.get("receptor_types"), sim.GetDefaults(model)["receptor_types"], refused,
                 connections.get("receptor"), connections.get("port"), len(sim.GetConnections()))
@@ -100,7 +103,7 @@ def test_receptor_types_as_in_nestmls_module(library, ng):
     ng.ResetKernel()
     ours = build(ng, RECEPTOR_MODEL)
     assert ours == theirs
-    assert ours[0] == {"AMPA": 1, "NMDA": 2, "GABA_A": 3, "GABA_B": 4} and ours[3] == [2, 0, 3]
+    assert ours[0] == {"AMPA": 1, "NMDA": 2, "GABA_A": 3, "GABA_B": 4} and ours[3] == [2, 0, 3, 1, 3, 0]
 
 
 @pytest.mark.parametrize("vps", [1, 2, 3])

@@ -493,3 +493,23 @@ def test_a_million_connections_take_seconds_at_most(ng):
         print(f"{label}: {time.perf_counter() - start:.2f} s")
     assert ng.num_connections == 4 * 10 ** 6
     assert ng.GetKernelStatus(["min_delay", "max_delay"]) == (0.5, 2.0)
+
+
+def test_device_to_device_connections_live_on_the_target_s_thread(nest, ng):
+    """NEST keeps a connection between two devices on the thread of its target's virtual process
+    (regressions/test_issue_211.py of NEST's suite); a neuron's connection to a device on the
+    neuron's thread."""
+    def build(sim):
+        sim.local_num_threads = 2
+        recorders = sim.Create("spike_recorder", 2)
+        generator = sim.Create("spike_generator")
+        neuron = sim.Create("hh_psc_alpha_gap")
+        sim.Connect(generator, recorders)
+        sim.Connect(neuron, recorders)
+        keys = ["source", "target", "target_thread", "port"]
+        # sorted as NEST's own test sorts them: NEST's order of threads varies from call to call
+        return [sorted(zip(*sim.GetConnections(**selection).get(keys).values()), key=lambda row: (row[2], row[:2]))
+                for selection in ({}, {"target": recorders}, {"source": generator})]
+    every, to_recorders, from_generator = assert_same(nest, ng, build)
+    assert [row[2] for row in every] == [0, 0, 0, 1]
+    assert [row[0] for row in to_recorders] == [4, 4]  # NEST leaves out device-to-device connections here

@@ -144,8 +144,8 @@ def test_folder_table_counts(synthetic):
     tests, records, _, _ = synthetic
     rows = report.folder_table(list(tests.values()), records["nest"], records["nestgap"])
     assert rows[0] == {"folder": "synth", "files": 1, "tests": 6, "pass on NEST": 6, "in scope": 5,
-                       "in scope, pass on nestgap": 2, "pass on nestgap (all)": 2, "nest timeouts": 0,
-                       "nestgap timeouts": 0}
+                       "in scope, pass on nestgap": 2, "pass on nestgap (all)": 2, "not run on NEST": 0,
+                       "nest timeouts": 0, "nestgap timeouts": 0}
     groups = report.failure_groups(list(tests.values()))
     assert sorted(g["category"] for g in groups) == ["missing function or attribute", "wrong exception class",
                                                       "wrong value / assertion"]
@@ -175,3 +175,34 @@ def test_out_of_scope_by_nestgap_error():
     assert classify.scope(test, {"usage": []}, nestgap_outcome, nothing) == [
         "nestgap: KernelException: Spatial networks (positions) are not supported by nestgap."]
     assert classify.scope({"folder": "mpi_direct"}, {"usage": []}, None, nothing) == ["MPI"]
+
+
+def _record(**tests):
+    return {"tests": tests, "collect_errors": [], "collect_skips": [], "timed_out": False, "end": {}}
+
+
+MISSING = {"outcome": "failed", "exc": {"type": "UnknownModelName", "message": "iaf_psc_alpha is not a known model"}}
+
+
+def test_lean_baseline_runs_nest_only_where_needed():
+    """--lean-baseline: a file whose every test stopped at a missing model needs no NEST run; a
+    passing, failing or skipped test, a timeout or a crash does."""
+    assert not classify.needs_nest(_record(a=MISSING, b=MISSING))
+    assert classify.needs_nest(_record(a=MISSING, b={"outcome": "passed"}))
+    assert classify.needs_nest(_record(a={"outcome": "failed", "exc": {"type": "KeyError", "message": "x"}}))
+    assert classify.needs_nest({**_record(a=MISSING), "timed_out": True})
+    assert classify.needs_nest(None) and classify.needs_nest(_record())
+    collected = {**_record(), "collect_errors": [{"nodeid": "f.py", "exc": MISSING["exc"]}]}
+    assert not classify.needs_nest(collected)
+
+
+def test_files_not_run_on_nest_are_counted_out_of_scope(tmp_path):
+    nestgap = {"other/test_a.py": _record(**{"other/test_a.py::t1": MISSING, "other/test_a.py::t2": MISSING})}
+    tests = report.verdicts({}, nestgap, {"nodes": [], "synapses": [], "rules": []}, [], tmp_path,
+                            not_on_nest=["other/test_a.py"])
+    assert [t["nest"] for t in tests] == ["not run", "not run"]
+    assert not any(t.get("in_scope") for t in tests)
+    row = report.folder_table(tests, {}, nestgap, ["other/test_a.py"])[0]
+    assert (row["files"], row["tests"], row["pass on NEST"], row["not run on NEST"]) == (1, 2, 0, 2)
+    assert report.not_run_on_nest_reasons(tests) == [
+        ("nestgap: UnknownModelName: iaf_psc_alpha is not a known model", 2)]

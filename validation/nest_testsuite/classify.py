@@ -74,10 +74,29 @@ def scope(test: dict, nest_outcome: dict, nestgap_outcome: dict | None, inventor
             reasons.append(f"{kind} {name}")
         elif kind == "feature":
             reasons.append(f"feature {name}")
-    exc = (nestgap_outcome or {}).get("exc")
-    if not reasons and exc and (exc["type"] in OUT_OF_SCOPE_ERRORS or UNSUPPORTED.search(exc["message"])):
-        reasons.append(f"nestgap: {exc['type']}: {_first_line(exc['message']).split('. ')[0][:160]}")
+    reason = out_of_scope_error((nestgap_outcome or {}).get("exc"))
+    if not reasons and reason:
+        reasons.append(reason)
     return reasons
+
+
+def out_of_scope_error(exc: dict | None) -> str | None:
+    """The reason an exception raised on nestgap puts a test out of scope (a missing model, synapse or
+    feature), or None."""
+    if exc and (exc["type"] in OUT_OF_SCOPE_ERRORS or UNSUPPORTED.search(exc["message"])):
+        return f"nestgap: {exc['type']}: {_first_line(exc['message']).split('. ')[0][:160]}"
+    return None
+
+
+def needs_nest(nestgap_record: dict | None) -> bool:
+    """Whether only NEST's run can tell the scope of some test of a file run on nestgap: False if
+    every test (or the file's collection) stopped at a missing model, synapse or feature."""
+    if nestgap_record is None or nestgap_record.get("timed_out") or "end" not in nestgap_record:
+        return True
+    if nestgap_record["collect_errors"]:
+        return not all(out_of_scope_error(e["exc"]) for e in nestgap_record["collect_errors"])
+    outcomes = nestgap_record["tests"].values()
+    return not outcomes or not all(out_of_scope_error(t.get("exc")) for t in outcomes)
 
 
 def random_streams(nest_outcome: dict, stochastic_models) -> list[str]:

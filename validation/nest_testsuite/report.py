@@ -8,9 +8,21 @@ from . import classify
 PASSED = ("passed",)
 
 
-def verdicts(nest_records: dict, nestgap_records: dict, inventory: dict, stochastic_models, testsuite: Path):
-    """One dict per test collected on NEST: outcomes, scope, random-stream use, cause of a nestgap failure."""
+def verdicts(nest_records: dict, nestgap_records: dict, inventory: dict, stochastic_models, testsuite: Path,
+             not_on_nest=()):
+    """One dict per test collected on NEST: outcomes, scope, random-stream use, cause of a nestgap failure.
+
+    Files in ``not_on_nest`` (not run on NEST, every test out of scope on nestgap) give one dict per
+    test collected on nestgap, with NEST's outcome "not run" and the out-of-scope reason nestgap gave.
+    """
     tests = []
+    for rel in sorted(not_on_nest):
+        record = nestgap_records[rel]
+        entries = record["tests"] or {error["nodeid"] or rel: {"outcome": "error", "exc": error["exc"]}
+                                      for error in record["collect_errors"]}
+        for nodeid, ng in entries.items():
+            tests.append({"nodeid": nodeid, "file": rel, "folder": classify.folder_of(rel), "nest": "not run",
+                          "nestgap": ng["outcome"], "not_run_on_nest": classify.out_of_scope_error(ng.get("exc"))})
     for rel in sorted(nest_records):
         nest_record, nestgap_record = nest_records[rel], nestgap_records.get(rel)
         for nodeid, nest_outcome in nest_record["tests"].items():
@@ -30,17 +42,18 @@ def verdicts(nest_records: dict, nestgap_records: dict, inventory: dict, stochas
     return tests
 
 
-def folder_table(tests, nest_records, nestgap_records) -> list[dict]:
+def folder_table(tests, nest_records, nestgap_records, not_on_nest=()) -> list[dict]:
     """Rows per folder (and a total): files, tests, passing on NEST, in scope, passing on nestgap."""
     rows = defaultdict(Counter)
-    for rel in nest_records:
+    for rel in [*nest_records, *not_on_nest]:
         row = rows[classify.folder_of(rel)]
         row["files"] += 1
-        row["nest timeouts"] += nest_records[rel]["timed_out"]
+        row["nest timeouts"] += bool(nest_records.get(rel, {}).get("timed_out"))
         row["nestgap timeouts"] += bool(nestgap_records.get(rel, {}).get("timed_out"))
     for test in tests:
         row = rows[test["folder"]]
         row["tests"] += 1
+        row["not run on NEST"] += test["nest"] == "not run" and "not_run_on_nest" in test
         row["pass on NEST"] += test["nest"] in PASSED
         row["in scope"] += bool(test.get("in_scope"))
         row["in scope, pass on nestgap"] += bool(test.get("in_scope")) and test["nestgap"] in PASSED
@@ -50,7 +63,7 @@ def folder_table(tests, nest_records, nestgap_records) -> list[dict]:
 
 
 COLUMNS = ("files", "tests", "pass on NEST", "in scope", "in scope, pass on nestgap", "pass on nestgap (all)",
-           "nest timeouts", "nestgap timeouts")
+           "not run on NEST", "nest timeouts", "nestgap timeouts")
 
 
 def failure_groups(tests) -> list[dict]:
@@ -74,6 +87,11 @@ def out_of_scope_reasons(tests) -> list[tuple[str, int]]:
     """How many NEST-passing tests each missing model, synapse, rule or feature keeps out of scope."""
     counts = Counter(reason for t in tests for reason in t.get("out_of_scope", ()))
     return counts.most_common()
+
+
+def not_run_on_nest_reasons(tests) -> list[tuple[str, int]]:
+    """Tests not run on NEST (--lean-baseline), by the missing model or feature nestgap stopped at."""
+    return Counter(t["not_run_on_nest"] for t in tests if t.get("not_run_on_nest")).most_common()
 
 
 def markdown_table(rows) -> str:
