@@ -17,6 +17,7 @@ NEST's own gallery script is run by validation.mpi_gallery directly, with
 import json
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -32,7 +33,9 @@ def dump(nest, neurons, recorder, out: str, simulate_seconds: float = float("nan
     time Simulate took (s). On nestgap (one process, no ``GetLocalNodeCollection``) all neurons are local."""
     events = recorder.events
     mpi = hasattr(nest, "GetLocalNodeCollection")
-    local = nest.GetLocalNodeCollection(neurons) if mpi else neurons
+    with warnings.catch_warnings():  # NEST warns that the local part differs between ranks: read only here
+        warnings.simplefilter("ignore", UserWarning)
+        local = nest.GetLocalNodeCollection(neurons) if mpi else neurons
     ids = np.asarray(local.tolist(), dtype=np.int64)
     v_m = np.atleast_1d(np.asarray(local.get("V_m"), dtype=float)) if len(ids) else np.empty(0)
     np.savez(f"{out}.rank{nest.Rank() if mpi else 0}.npz", times=np.asarray(events["times"], dtype=float),
