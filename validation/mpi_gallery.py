@@ -173,12 +173,12 @@ def main(argv=None) -> int:
             label = ("deterministic network (numpy's draws)" if kind == "deterministic"
                      else "NEST's gallery script (NEST's random streams)")
             print(f"{label}, {args.gap_weight} nS, {args.simtime} ms, {args.vps} virtual processes:", flush=True)
-            runs = [("nestgap", None, None, "plain")]
-            runs += [("NEST wheel", BUILTIN, None, "plain")]
-            runs += [(f"MPI NEST {m}", m, r, "mpi") for m in (BUILTIN, "module") for r in ranks]
+            runs = [("nestgap", None, None, "plain"), ("NEST wheel, built-in", BUILTIN, None, "plain")]
+            runs += [(f"MPI NEST, {'built-in' if m == BUILTIN else 'module'}", m, r, "mpi")
+                     for m in (BUILTIN, "module") for r in ranks]
             reference = None
             for name, model, nranks, environment in runs:
-                tag = f"{kind.replace(' ', '_')}-{name.replace(' ', '_')}-{nranks}"
+                tag = f"{kind.replace(' ', '_')}-{name.replace(' ', '_').replace(',', '')}-{nranks}"
                 out = Path(folder) / tag
                 module = library if model == "module" else None
                 simulator = "nestgap" if name == "nestgap" else "nest"
@@ -199,7 +199,7 @@ def main(argv=None) -> int:
                     verdict = compare(result, reference)
                     verdicts.append((f"{label}, {name} ({result.layout})", verdict))
                 layout = f"{args.vps} virtual procs" if name == "nestgap" else result.layout
-                print(f"  {name:<22} {layout:<18} {len(result.times):>6} spikes  "
+                print(f"  {name:<20} {layout:<18} {len(result.times):>6} spikes  "
                       f"wall {result.wall_seconds:6.1f} s  Simulate {result.simulate_seconds:6.1f} s  "
                       f"{verdict if verdict == 'reference' else verdict + ' to nestgap'}",
                       flush=True)

@@ -117,7 +117,11 @@ def build(nest, gap_weight=0.3, threads=THREADS, rng_seed=None, n_neuron=N_NEURO
     nest.Connect(neurons, sr)
     if mm is not None:
         nest.Connect(mm, neurons)
-    neurons.V_m = nest.random.uniform(min=-80.0, max=-40.0) if inputs is None else inputs["v0"]
+    if inputs is None:
+        neurons.V_m = nest.random.uniform(min=-80.0, max=-40.0)
+    else:  # one dictionary per neuron: PyNEST spreads a list of values over the neurons only where
+        # all of them are local, so under MPI ``neurons.V_m = list`` fails (docs/nest_module.md)
+        neurons.set([{"V_m": v} for v in inputs["v0"]])
 
     ###########################################################################
     # Finally gap junctions are added to the network. :math:`(60*500)/2`
