@@ -84,6 +84,8 @@ def mpirun(ranks: int) -> list:
 def launch(argv: list, out: Path, env: dict, ranks) -> Result:
     """Run ``argv`` (python ...) on ``ranks`` MPI processes (None: one process without mpirun)."""
     command = (mpirun(ranks) if ranks else []) + argv
+    for old in out.parent.glob(f"{out.name}.rank*.npz"):
+        old.unlink()
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
     wall = time.perf_counter() - start
@@ -148,6 +150,25 @@ def compare(result: Result, reference: Result) -> str:
     return ", ".join(parts)
 
 
+def run_command(kind: str, simulator: str, args, module, out: Path) -> list:
+    """The command line of one run (without mpirun): the deterministic network (a job file for
+    validation.mpi_rank) or NEST's gallery script (written beside ``out``)."""
+    if kind == "deterministic":
+        job = out.with_suffix(".json")
+        job.write_text(json.dumps({"simulator": simulator, "n_neuron": 500, "simtime": args.simtime,
+                                   "gap_weight": args.gap_weight, "vps": args.vps,
+                                   "module": str(module) if module else None, "out": str(out)}))
+        return [sys.executable, "-m", "validation.mpi_rank", str(job)]
+    script = out.with_suffix(".py")
+    script.write_text(seed_script(simulator, args.gap_weight, args.simtime, args.vps, module, out))
+    return [sys.executable, str(script)]
+
+
+def compare_all(results: list, reference: Result) -> str:
+    """'identical' if every repetition is, else the first difference."""
+    return next((v for v in (compare(r, reference) for r in results) if v != "identical"), "identical")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gap-weight", type=float, default=0.54, help="gap weight (nS) [0.54]")
@@ -155,6 +176,7 @@ def main(argv=None) -> int:
     parser.add_argument("--vps", type=int, default=2, help="total_num_virtual_procs, in every layout [2]")
     parser.add_argument("--ranks", default="1,2", help="MPI process counts, each dividing --vps [1,2]")
     parser.add_argument("--no-seed-script", action="store_true", help="only the deterministic network")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each configuration; times are medians [1]")
     args = parser.parse_args(argv)
     ranks = [int(r) for r in args.ranks.split(",")]
     if any(r < 1 or args.vps % r for r in ranks):
@@ -172,37 +194,27 @@ def main(argv=None) -> int:
         for kind in kinds:
             label = ("deterministic network (numpy's draws)" if kind == "deterministic"
                      else "NEST's gallery script (NEST's random streams)")
-            print(f"{label}, {args.gap_weight} nS, {args.simtime} ms, {args.vps} virtual processes:", flush=True)
+            print(f"{label}, {args.gap_weight} nS, {args.simtime} ms, {args.vps} virtual processes "
+                  f"(load average {os.getloadavg()[0]:.1f}):", flush=True)
             runs = [("nestgap", None, None, "plain"), ("NEST wheel, built-in", BUILTIN, None, "plain")]
             runs += [(f"MPI NEST, {'built-in' if m == BUILTIN else 'module'}", m, r, "mpi")
                      for m in (BUILTIN, "module") for r in ranks]
             reference = None
             for name, model, nranks, environment in runs:
                 tag = f"{kind.replace(' ', '_')}-{name.replace(' ', '_').replace(',', '')}-{nranks}"
-                out = Path(folder) / tag
-                module = library if model == "module" else None
-                simulator = "nestgap" if name == "nestgap" else "nest"
-                if kind == "deterministic":
-                    job = Path(folder) / f"{tag}.json"
-                    job.write_text(json.dumps({"simulator": simulator, "n_neuron": 500, "simtime": args.simtime,
-                                               "gap_weight": args.gap_weight, "vps": args.vps,
-                                               "module": str(module) if module else None, "out": str(out)}))
-                    argv = [sys.executable, "-m", "validation.mpi_rank", str(job)]
-                else:
-                    script = Path(folder) / f"{tag}.py"
-                    script.write_text(seed_script(simulator, args.gap_weight, args.simtime, args.vps, module, out))
-                    argv = [sys.executable, str(script)]
-                result = launch(argv, out, env[environment], nranks)
-                if reference is None:
-                    reference, verdict = result, "reference"
-                else:
-                    verdict = compare(result, reference)
-                    verdicts.append((f"{label}, {name} ({result.layout})", verdict))
-                layout = f"{args.vps} virtual procs" if name == "nestgap" else result.layout
-                print(f"  {name:<20} {layout:<18} {len(result.times):>6} spikes  "
-                      f"wall {result.wall_seconds:6.1f} s  Simulate {result.simulate_seconds:6.1f} s  "
-                      f"{verdict if verdict == 'reference' else verdict + ' to nestgap'}",
-                      flush=True)
+                argv = run_command(kind, "nestgap" if name == "nestgap" else "nest", args,
+                                   library if model == "module" else None, Path(folder) / tag)
+                results = [launch(argv, Path(folder) / tag, env[environment], nranks) for _ in range(args.repeat)]
+                reference = reference or results[0]
+                verdict = "reference" if results[0] is reference else compare_all(results, reference)
+                if results[0] is not reference:
+                    verdicts.append((f"{label}, {name} ({results[0].layout})", verdict))
+                layout = f"{args.vps} virtual procs" if name == "nestgap" else results[0].layout
+                times = f"wall {np.median([r.wall_seconds for r in results]):6.1f} s  Simulate " \
+                        f"{np.median([r.simulate_seconds for r in results]):6.1f} s"
+                print(f"  {name:<20} {layout:<18} {len(results[0].times):>6} spikes  {times}"
+                      f"{f' (medians of {args.repeat})' if args.repeat > 1 else ''}  "
+                      f"{verdict if verdict == 'reference' else verdict + ' to nestgap'}", flush=True)
     failed = [f"{what}: {verdict}" for what, verdict in verdicts if verdict != "identical"]
     if failed:
         print("NOT identical: " + "; ".join(failed))
