@@ -101,7 +101,7 @@ def environments(mpi) -> dict:
     plain = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "MPLBACKEND": "Agg"}
     plain["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), plain.get("PYTHONPATH")) if p)
     with_mpi = {**mpi.environment(), "OMP_WAIT_POLICY": "PASSIVE", "MPLBACKEND": "Agg"}
-    with_mpi["PYTHONPATH"] = os.pathsep.join([mpi.site_packages, str(ROOT)])
+    with_mpi["PYTHONPATH"] = os.pathsep.join([with_mpi["PYTHONPATH"], str(ROOT)])
     return {"mpi": with_mpi, "plain": plain}
 
 

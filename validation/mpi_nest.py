@@ -58,11 +58,10 @@ class MpiNest:
         return Path(prefix) / "mpi-nest.json"
 
     def environment(self) -> dict:
-        """``os.environ`` with this NEST's PyNEST first on PYTHONPATH and its libraries found."""
+        """``os.environ`` with this NEST's PyNEST first on PYTHONPATH (its kernel is linked into
+        PyNEST's extension, so nothing else is needed)."""
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (self.site_packages, env.get("PYTHONPATH")) if p)
-        lib = str(Path(self.prefix) / "lib")
-        env["LD_LIBRARY_PATH"] = os.pathsep.join(p for p in (lib, env.get("LD_LIBRARY_PATH")) if p)
         return env
 
 
