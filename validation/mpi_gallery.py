@@ -176,7 +176,8 @@ def main(argv=None) -> int:
     parser.add_argument("--vps", type=int, default=2, help="total_num_virtual_procs, in every layout [2]")
     parser.add_argument("--ranks", default="1,2", help="MPI process counts, each dividing --vps [1,2]")
     parser.add_argument("--no-seed-script", action="store_true", help="only the deterministic network")
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each configuration; times are medians [1]")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of each configuration, round-robin; times are the fastest [1]")
     args = parser.parse_args(argv)
     ranks = [int(r) for r in args.ranks.split(",")]
     if any(r < 1 or args.vps % r for r in ranks):
@@ -199,28 +200,35 @@ def main(argv=None) -> int:
             runs = [("nestgap", None, None, "plain"), ("NEST wheel, built-in", BUILTIN, None, "plain")]
             runs += [(f"MPI NEST, {'built-in' if m == BUILTIN else 'module'}", m, r, "mpi")
                      for m in (BUILTIN, "module") for r in ranks]
-            reference = None
+            commands = []
             for name, model, nranks, environment in runs:
                 tag = f"{kind.replace(' ', '_')}-{name.replace(' ', '_').replace(',', '')}-{nranks}"
                 argv = run_command(kind, "nestgap" if name == "nestgap" else "nest", args,
                                    library if model == "module" else None, Path(folder) / tag)
-                results = [launch(argv, Path(folder) / tag, env[environment], nranks) for _ in range(args.repeat)]
-                reference = reference or results[0]
-                verdict = "reference" if results[0] is reference else compare_all(results, reference)
-                if results[0] is not reference:
-                    verdicts.append((f"{label}, {name} ({results[0].layout})", verdict))
-                layout = f"{args.vps} virtual procs" if name == "nestgap" else results[0].layout
-                times = f"wall {np.median([r.wall_seconds for r in results]):6.1f} s  Simulate " \
-                        f"{np.median([r.simulate_seconds for r in results]):6.1f} s"
-                print(f"  {name:<20} {layout:<18} {len(results[0].times):>6} spikes  {times}"
-                      f"{f' (medians of {args.repeat})' if args.repeat > 1 else ''}  "
+                commands.append((argv, Path(folder) / tag, env[environment], nranks))
+            # repetitions round-robin, so that other jobs' load spreads over all configurations
+            results = [[] for _ in runs]
+            for _ in range(args.repeat):
+                for repeats, command in zip(results, commands):
+                    repeats.append(launch(*command))
+            reference = results[0][0]  # nestgap's first run
+            for (name, _, _, _), repeats in zip(runs, results):
+                verdict = compare_all([r for r in repeats if r is not reference], reference)
+                verdicts.append((f"{label}, {name} ({repeats[0].layout})", verdict))
+                if repeats[0] is reference and verdict == "identical":
+                    verdict = "reference"
+                layout = f"{args.vps} virtual procs" if name == "nestgap" else repeats[0].layout
+                times = (f"wall {min(r.wall_seconds for r in repeats):6.1f} s  Simulate "
+                         f"{min(r.simulate_seconds for r in repeats):6.1f} s")
+                print(f"  {name:<20} {layout:<18} {len(repeats[0].times):>6} spikes  {times}"
+                      f"{f' (fastest of {args.repeat})' if args.repeat > 1 else ''}  "
                       f"{verdict if verdict == 'reference' else verdict + ' to nestgap'}", flush=True)
     failed = [f"{what}: {verdict}" for what, verdict in verdicts if verdict != "identical"]
     if failed:
         print("NOT identical: " + "; ".join(failed))
         return 1
-    print("all identical: spikes and final V_m bit for bit across 1 and 2 ranks, between NEST's model and the "
-          "module's, and to nestgap's")
+    print(f"all identical: spikes and final V_m bit for bit across {' and '.join(map(str, ranks))} rank(s), "
+          "between NEST's model and the module's, and to nestgap's")
     return 0
 
 
