@@ -46,7 +46,6 @@ class MpiNest:
     prefix: str
     site_packages: str
     nest_config: str
-    mpirun: str
     build_seconds: float
     jobs: int
     cmake_options: list
@@ -90,6 +89,10 @@ def _installed(prefix: Path):
         return None
     if not (Path(found.site_packages) / "nest" / "__init__.py").is_file():
         return None
+    python = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    if Path(found.site_packages).parent.name != python:
+        raise RuntimeError(f"the MPI build of NEST in {prefix} has PyNEST for {Path(found.site_packages).parent.name}, "
+                           f"not for this {python}: remove {prefix.parent} to build it again")
     found.cached = True
     return found
 
@@ -144,7 +147,7 @@ def ensure(jobs: int = 2, log: Callable[[str], None] = lambda message: None) -> 
             raise RuntimeError(f"MPI NEST: installed, but no PyNEST under {prefix}/lib*/{python}/site-packages; "
                                f"see {log_path}")
         built = MpiNest(version=NEST_VERSION, prefix=str(prefix), site_packages=str(site),
-                        nest_config=str(prefix / "bin" / "nest-config"), mpirun=shutil.which("mpirun"),
+                        nest_config=str(prefix / "bin" / "nest-config"),
                         build_seconds=seconds, jobs=jobs, cmake_options=list(CMAKE_OPTIONS))
         shutil.rmtree(source, ignore_errors=True)
         shutil.rmtree(build, ignore_errors=True)

@@ -32,15 +32,15 @@ def dump(nest, neurons, recorder, out: str, simulate_seconds: float = float("nan
     """Save this rank's spikes, its local neurons' ids and final V_m (mV), NEST's layout and the
     time Simulate took (s). On nestgap (one process, no ``GetLocalNodeCollection``) all neurons are local."""
     events = recorder.events
-    mpi = hasattr(nest, "GetLocalNodeCollection")
+    is_nest = hasattr(nest, "GetLocalNodeCollection")
     with warnings.catch_warnings():  # NEST warns that the local part differs between ranks: read only here
         warnings.simplefilter("ignore", UserWarning)
-        local = nest.GetLocalNodeCollection(neurons) if mpi else neurons
+        local = nest.GetLocalNodeCollection(neurons) if is_nest else neurons
     ids = np.asarray(local.tolist(), dtype=np.int64)
     v_m = np.atleast_1d(np.asarray(local.get("V_m"), dtype=float)) if len(ids) else np.empty(0)
-    np.savez(f"{out}.rank{nest.Rank() if mpi else 0}.npz", times=np.asarray(events["times"], dtype=float),
+    np.savez(f"{out}.rank{nest.Rank() if is_nest else 0}.npz", times=np.asarray(events["times"], dtype=float),
              senders=np.asarray(events["senders"], dtype=np.int64), ids=ids, v_m=v_m,
-             num_processes=nest.NumProcesses() if mpi else 1, total_num_virtual_procs=nest.total_num_virtual_procs,
+             num_processes=nest.NumProcesses() if is_nest else 1, total_num_virtual_procs=nest.total_num_virtual_procs,
              simulate_seconds=simulate_seconds)
 
 
