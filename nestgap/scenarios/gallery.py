@@ -49,16 +49,19 @@ def gap_pairs(neuron_ids, n_neuron=N_NEURON, gap_per_neuron=GAP_PER_NEURON, seed
 
 
 def build(nest, gap_weight=0.3, threads=THREADS, rng_seed=None, n_neuron=N_NEURON, use_wfr=True, order=3,
-          inputs=None, v_m_interval=None, print_time=False, wfr=None):
+          inputs=None, v_m_interval=None, print_time=False, wfr=None, model="hh_psc_alpha_gap", reset=True):
     """The network up to Simulate; returns a namespace with ``neurons``, ``spike_recorder`` and
     ``multimeter`` (recording V_m every ``v_m_interval`` ms, or None).
 
     ``inputs``: numpy draws replacing the simulator's (:func:`deterministic_inputs`).
     ``wfr``: further keyword arguments of :func:`wfr_settings`.
+    ``model``: the neuron model (e.g. a NEST module's model, nestgap.nest_module.install).
+    ``reset``: False if the caller has just reset the kernel itself (and loaded a module after it).
     """
     if inputs is not None:
         n_neuron = inputs["n_neuron"]
-    nest.ResetKernel()
+    if reset:
+        nest.ResetKernel()
 
     ###########################################################################
     # First we set the random seed, adjust the kernel settings and create
@@ -71,7 +74,7 @@ def build(nest, gap_weight=0.3, threads=THREADS, rng_seed=None, n_neuron=N_NEURO
         nest.rng_seed = rng_seed
     wfr_settings(nest, use_wfr, order, **(wfr or {}))
 
-    neurons = nest.Create("hh_psc_alpha_gap", n_neuron)
+    neurons = nest.Create(model, n_neuron)
     sr = nest.Create("spike_recorder")
     if inputs is None:
         pg = nest.Create("poisson_generator", params={"rate": POISSON_RATE})
@@ -114,7 +117,11 @@ def build(nest, gap_weight=0.3, threads=THREADS, rng_seed=None, n_neuron=N_NEURO
     nest.Connect(neurons, sr)
     if mm is not None:
         nest.Connect(mm, neurons)
-    neurons.V_m = nest.random.uniform(min=-80.0, max=-40.0) if inputs is None else inputs["v0"]
+    if inputs is None:
+        neurons.V_m = nest.random.uniform(min=-80.0, max=-40.0)
+    else:  # one dictionary per neuron: PyNEST spreads a list of values over the neurons only where
+        # all of them are local, so under MPI ``neurons.V_m = list`` fails (docs/nest_module.md)
+        neurons.set([{"V_m": v} for v in inputs["v0"]])
 
     ###########################################################################
     # Finally gap junctions are added to the network. :math:`(60*500)/2`
