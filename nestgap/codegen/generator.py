@@ -38,7 +38,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 #: names the generated module defines at module level
 _MODULE_NAMES = {"math", "np", "jit", "dynamics_lanes", "dynamics_lane",
-                 "rkf45_attempt", "update_task", "compute_internals", "initial_state", "EXPORTS",
+                 "update_task", "compute_internals", "initial_state", "EXPORTS",
                  "add_to_rings", "deliver_gap_coefficients", "BUFFERS", "UPDATE_ARGUMENTS", "SOLVER",
                  "check_invariants", "default_parameters", "MODEL", "SOURCE_SHA256", "PARAMETERS",
                  "STATE", "ODE_STATE", "AUX_STATE", "INT_STATE", "INTERNALS", "SPIKE_PORTS",
