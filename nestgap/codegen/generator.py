@@ -540,6 +540,8 @@ class _Generator:
                      ("NEW_C", "f8", ("n", "coefficients"), 0.0, True),
                      ("LAST_Y", "f8", ("n", "lags"), 0.0, True)]
         rows += [("SPIKED", "b1", ("n", "lags"), False, False),
+                 ("ORDER", "i8", ("n",), 0, False),
+                 ("COST", "i8", ("n",), 0, True),
                  ("REC_ROW", "i8", ("n",), -1, False),
                  ("REC_BUF", "f8", ("recorded", "lags", n_columns), 0.0, False)]
         return rows

@@ -23,9 +23,10 @@ class NodeCollection:
     def __init__(self, node_ids=None):
         if isinstance(node_ids, NodeCollection):
             raise TypeError("an integer is required")
-        if type(node_ids) is list and len(node_ids) == 1 and type(node_ids[0]) is int:  # the commonest: one id
-            low = high = node_ids[0]
-            ids = np.array(node_ids, np.int64)
+        if type(node_ids) is list and len(node_ids) == 1 and (type(node_ids[0]) is int
+                                                              or isinstance(node_ids[0], np.integer)):
+            low = high = int(node_ids[0])  # the commonest: one id (a Python or numpy integer)
+            ids = np.array((low,), np.int64)
         else:
             ids = np.asarray([] if node_ids is None else node_ids, dtype=np.int64).ravel()
             if len(ids) > 1:
@@ -68,7 +69,8 @@ class NodeCollection:
         if isinstance(key, (int, np.integer)):
             if not -len(self) <= key < len(self):
                 raise IndexError("index value outside of the NodeCollection")
-            return NodeCollection._from_ids([self._ids[key]])
+            key = int(key) % len(self)
+            return NodeCollection._from_ids(self._ids[key:key + 1])
         if isinstance(key, (list, tuple, np.ndarray)):
             return self._take(key)
         raise IndexError("only integers, slices, lists, tuples, and numpy arrays are valid indices")

@@ -17,6 +17,7 @@ refused SetStatus changes no node (NEST applies what it processed before the
 failing entry, node or connection).
 """
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -223,8 +224,8 @@ class Kernel:
                 groups[id(block)][1].append(where)
                 groups[id(block)][2].append(d)
         for device, d in devices:  # validate devices on copies first
-            probe = type(device)(device.node_id, device.params)
-            probe.model = device.model
+            probe = copy.copy(device)
+            probe.params = dict(device.params)
             probe.set_status(d, self.settings.grid)
         for block, rows, dicts in groups.values():
             block.set_status(rows, dicts, lambda row, b=block: f"Setting status of a '{b.model_names[row]}' "
@@ -279,6 +280,11 @@ class Kernel:
     # -- connections -----------------------------------------------------------------------
     def connect(self, pre, post, conn_spec, syn_spec, same_collection: bool):
         self.connector.connect(pre, post, conn_spec, syn_spec, same_collection)
+
+    def connect_pair(self, source: int, target: int, conn_spec, syn_spec) -> bool:
+        """Connect one neuron to another if the specs allow the single-pair path; False (nothing
+        done) otherwise, and the caller takes the general path."""
+        return self.connector.connect_pair(source, target, conn_spec, syn_spec)
 
     def connect_arrays(self, pre, post, syn_spec):
         self.connector.connect_arrays(pre, post, syn_spec)

@@ -42,7 +42,7 @@ class Network:
         self.nodes_changed = False           # NEST's flags: the connection infrastructure must be rebuilt
         self.connections_changed = False
         self.structure_version = 0           # incremented whenever nodes are created
-        self._node_masks = (-1, None, None)  # (structure_version, neuron by id, gap junctions by id)
+        self._node_masks = (-1, None, None, None)  # (structure_version, and by id: neuron, gap junctions, event source)
         self.defaults_modified = False       # SetDefaults or CopyModel was used (fixes the time grid)
 
     # -- models --------------------------------------------------------------------
@@ -214,15 +214,23 @@ class Network:
         """By node id (index 0 unused): does the node support gap junctions."""
         return self._masks()[1]
 
+    def event_sources(self):
+        """By node id (index 0 unused): does the node send spikes or currents to neurons over static
+        connections (a neuron or a generator)."""
+        return self._masks()[2]
+
     def _masks(self):
-        version, neuron, capable = self._node_masks
+        version, neuron, capable, sender = self._node_masks
         if version != self.structure_version:
-            neuron, capable = np.zeros(self.size + 1, bool), np.zeros(self.size + 1, bool)
+            size = self.size + 1
+            neuron, capable, sender = np.zeros(size, bool), np.zeros(size, bool), np.zeros(size, bool)
             for first, n, model_name, block in self._ranges:
                 neuron[first:first + n] = block is not None
                 capable[first:first + n] = block is not None and self.neuron_model(model_name).supports_gap_junctions
-            self._node_masks = (self.structure_version, neuron, capable)
-        return neuron, capable
+            sender[:] = neuron
+            sender[[i for i, d in self.devices.items() if d.role in ("stepwise", "scheduled")]] = True
+            self._node_masks = (self.structure_version, neuron, capable, sender)
+        return neuron, capable, sender
 
     def _check_recordables(self, multimeter, targets):
         """NEST refuses Connect(multimeter, neuron) if the neuron cannot record one of record_from."""

@@ -13,6 +13,8 @@ import os
 import queue
 import threading
 
+import numpy as np
+
 
 class TaskThreads:
     """A pool of helper threads; the calling thread works too."""
@@ -32,11 +34,18 @@ class TaskThreads:
             self._inboxes.append(inbox)
         return self._inboxes[:n]
 
+    @staticmethod
+    def bounds(threads, n, min_rows) -> np.ndarray:
+        """Where the tasks over rows [0, n) begin and end: task k is rows bounds[k]..bounds[k+1]-1."""
+        n_tasks = max(1, min(-(-n // min_rows), 4 * threads))
+        return n * np.arange(n_tasks + 1) // n_tasks
+
     def run(self, threads, n, min_rows, task) -> int:
-        """Sum of ``task(first, last)`` (None counts 0) over tasks covering rows [0, n), on ``threads`` threads."""
-        n_tasks = min(-(-n // min_rows), 4 * threads)
+        """Sum of ``task(first, last)`` (None counts 0) over the tasks of :meth:`bounds`, on ``threads`` threads."""
+        bounds = self.bounds(threads, n, min_rows)
+        n_tasks = len(bounds) - 1
         if n_tasks <= 1 or threads <= 1:
-            return sum(task(n * k // n_tasks, n * (k + 1) // n_tasks) or 0 for k in range(n_tasks))
+            return sum(task(bounds[k], bounds[k + 1]) or 0 for k in range(n_tasks))
         following = itertools.count()  # next() is atomic under the GIL
 
         def work():
@@ -44,7 +53,7 @@ class TaskThreads:
             for k in following:
                 if k >= n_tasks:
                     return total
-                total += task(n * k // n_tasks, n * (k + 1) // n_tasks) or 0
+                total += task(bounds[k], bounds[k + 1]) or 0
 
         helpers = self._helpers(min(threads, n_tasks) - 1)
         for inbox in helpers:
@@ -70,3 +79,17 @@ def _serve(inbox, done):
             done.put((job(), None))
         except BaseException as exception:
             done.put((None, exception))
+
+
+def dealt(cost, bounds) -> np.ndarray:
+    """Rows in the order tasks take them: the rows by decreasing ``cost``, dealt round by round
+    to the tasks of ``bounds`` (task k gets positions bounds[k]..bounds[k+1]-1), so that the tasks
+    cost about the same and each takes its dearest rows first and ends with its cheapest."""
+    by_cost = np.argsort(-np.asarray(cost), kind="stable")
+    sizes = np.diff(bounds)
+    rounds = np.arange(sizes.max(initial=0))
+    task, rank = np.nonzero(rounds[None, :] < sizes[:, None])    # every (task, round) with a row
+    dealing = np.lexsort((task, rank))                            # round by round, task by task
+    order = np.empty(len(by_cost), np.int64)
+    order[bounds[task[dealing]] + rank[dealing]] = by_cost
+    return order
