@@ -126,13 +126,6 @@ def _compile(kernel_file: Path, target: Path) -> None:
             self.error_model = "numpy"
 
     numba.pycc.compiler.Flags = ExportFlags
-    import llvmlite.binding
-    from numba.core import codegen
-
-    if llvmlite.binding.get_host_cpu_features().get("avx512f"):
-        # LLVM's tuning for AVX-512 CPUs keeps loops at 256-bit vectors; the lane loops of a
-        # kernel (eight doubles) fill 512-bit ones (~5 % faster on the gallery network)
-        codegen.AOTCPUCodegen._customize_tm_features = lambda self: "-prefer-256-bit"
     spec = importlib.util.spec_from_file_location(f"_aot_source_{kernel_file.stem}", kernel_file)
     source = importlib.util.module_from_spec(spec)
     with compiling_with_numba():

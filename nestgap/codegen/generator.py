@@ -51,8 +51,8 @@ _NAN_ABSORBING_CALLS = {"min", "max", "clip", "floor", "ceil", "pow"}
 _NAN_ABSORBING_OPS = {"**", "%", "<", "<=", ">", ">=", "==", "!=", "and", "or", "not"}
 
 #: the scalar arguments of update_task, before the arrays
-_SLICE_ARGUMENTS = ("first", "last", "origin", "frm", "to", "wfr", "order", "tol", "h", "ring")
-_SLICE_TYPES = ("i8", "i8", "i8", "i8", "i8", "b1", "i8", "f8", "f8", "i8")
+_SLICE_ARGUMENTS = ("last", "origin", "frm", "to", "wfr", "order", "tol", "h", "ring")
+_SLICE_TYPES = ("i8", "i8", "i8", "i8", "b1", "i8", "f8", "f8", "i8")
 
 
 def generate_python(spec) -> str:
@@ -541,6 +541,7 @@ class _Generator:
                      ("LAST_Y", "f8", ("n", "lags"), 0.0, True)]
         rows += [("SPIKED", "b1", ("n", "lags"), False, False),
                  ("ORDER", "i8", ("n",), 0, False),
+                 ("NEXT", "i8", (1,), 0, False),
                  ("COST", "i8", ("n",), 0, True),
                  ("REC_ROW", "i8", ("n",), -1, False),
                  ("REC_BUF", "f8", ("recorded", "lags", n_columns), 0.0, False)]

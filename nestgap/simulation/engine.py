@@ -27,7 +27,7 @@ import numpy as np
 from ..exceptions import BadParameter
 from .devices import Device
 from .routing import build_routing, spike_ports
-from .threads import TaskThreads, dealt
+from .threads import TaskThreads
 
 _NO_COUNTS = np.zeros((0, 0, 0), np.int64)
 
@@ -144,15 +144,17 @@ class Engine:
         """Every neuron of ``block`` over lags [frm, to); True if a WFR pass changed some V by more than tol."""
         s, k = self.settings, block.kernel
         block.buffers["SPIKED"][:] = False
-        # each task takes its neurons dearest first (attempts in the last pass), so that the
-        # lanes run full until its last few, cheap neurons (results do not depend on the order)
-        bounds = self._tasks.bounds(self.threads, len(block), k.LANES)
-        block.buffers["ORDER"][:] = dealt(block.buffers["COST"], bounds)
-        named = {"origin": self.clock, "frm": frm, "to": to, "wfr": wfr, "order": s.wfr_interpolation_order,
-                 "tol": s.wfr_tol, "h": s.resolution, "ring": self.ring, **block.arrays()}
-        arguments = [named[name] for name in k.UPDATE_ARGUMENTS[2:]]  # after first and last
-        changed = self._tasks.run(self.threads, len(block), k.LANES,
-                                  lambda first, last: k.update_task(first, last, *arguments))
+        # lanes take the neurons dearest first (attempts in the last pass), from a counter all
+        # threads share: lanes run full, and threads end together, with cheap neurons (results
+        # do not depend on the order)
+        block.buffers["ORDER"][:] = np.argsort(-block.buffers["COST"], kind="stable")
+        block.buffers["NEXT"][0] = 0
+        named = {"last": len(block), "origin": self.clock, "frm": frm, "to": to, "wfr": wfr,
+                 "order": s.wfr_interpolation_order, "tol": s.wfr_tol, "h": s.resolution, "ring": self.ring,
+                 **block.arrays()}
+        arguments = [named[name] for name in k.UPDATE_ARGUMENTS]
+        threads = min(self.threads, -(-len(block) // k.LANES))
+        changed = self._tasks.every(threads, lambda: k.update_task(*arguments))
         return changed > 0
 
     def _waveform_relaxation(self, frm, to):

@@ -1,19 +1,21 @@
-"""Threads that run compiled kernel functions on ranges of rows in parallel.
+"""Threads that run compiled kernel functions in parallel.
 
 Compiled kernel functions release the GIL, so plain Python threads run them on
-all cores. Work over ``n`` rows is cut into tasks of consecutive rows, at most
-four per thread and at most ceil(n / min_rows) (so no task has fewer than
-min_rows / 2 rows); each thread takes the next task when it finishes one. Kernels give the same numbers however the rows are
-grouped, so results do not depend on the thread count. A forked child starts
-its own threads when it first needs them.
+all cores. :meth:`TaskThreads.every` runs one function on several threads at
+once (update_task: the lanes of all threads take the neurons one by one from a
+counter they share, so no thread waits while another has neurons left);
+:meth:`TaskThreads.run` cuts work over ``n`` rows into tasks of consecutive
+rows, at most four per thread and at most ceil(n / min_rows) (so no task has
+fewer than min_rows / 2 rows), and each thread takes the next task when it
+finishes one. Kernels give the same numbers however the rows are shared out,
+so results do not depend on the thread count. A forked child starts its own
+threads when it first needs them.
 """
 
 import itertools
 import os
 import queue
 import threading
-
-import numpy as np
 
 
 class TaskThreads:
@@ -34,18 +36,17 @@ class TaskThreads:
             self._inboxes.append(inbox)
         return self._inboxes[:n]
 
-    @staticmethod
-    def bounds(threads, n, min_rows) -> np.ndarray:
-        """Where the tasks over rows [0, n) begin and end: task k is rows bounds[k]..bounds[k+1]-1."""
-        n_tasks = max(1, min(-(-n // min_rows), 4 * threads))
-        return n * np.arange(n_tasks + 1) // n_tasks
+    def every(self, threads, work) -> int:
+        """Sum of ``work()`` (None counts 0) run once on each of ``threads`` threads at once."""
+        if threads <= 1:
+            return work() or 0
+        return self._together(threads, work)
 
     def run(self, threads, n, min_rows, task) -> int:
-        """Sum of ``task(first, last)`` (None counts 0) over the tasks of :meth:`bounds`, on ``threads`` threads."""
-        bounds = self.bounds(threads, n, min_rows)
-        n_tasks = len(bounds) - 1
+        """Sum of ``task(first, last)`` (None counts 0) over tasks covering rows [0, n), on ``threads`` threads."""
+        n_tasks = min(-(-n // min_rows), 4 * threads)
         if n_tasks <= 1 or threads <= 1:
-            return sum(task(bounds[k], bounds[k + 1]) or 0 for k in range(n_tasks))
+            return sum(task(n * k // n_tasks, n * (k + 1) // n_tasks) or 0 for k in range(n_tasks))
         following = itertools.count()  # next() is atomic under the GIL
 
         def work():
@@ -53,14 +54,17 @@ class TaskThreads:
             for k in following:
                 if k >= n_tasks:
                     return total
-                total += task(bounds[k], bounds[k + 1]) or 0
+                total += task(n * k // n_tasks, n * (k + 1) // n_tasks) or 0
 
-        helpers = self._helpers(min(threads, n_tasks) - 1)
+        return self._together(min(threads, n_tasks), work)
+
+    def _together(self, threads, work) -> int:
+        helpers = self._helpers(threads - 1)
         for inbox in helpers:
             inbox.put(work)
         total, error = 0, None
         try:
-            total = work()
+            total = work() or 0
         except BaseException as exception:  # let the helpers finish first: they share the arrays
             error = exception
         for _ in helpers:
@@ -79,17 +83,3 @@ def _serve(inbox, done):
             done.put((job(), None))
         except BaseException as exception:
             done.put((None, exception))
-
-
-def dealt(cost, bounds) -> np.ndarray:
-    """Rows in the order tasks take them: the rows by decreasing ``cost``, dealt round by round
-    to the tasks of ``bounds`` (task k gets positions bounds[k]..bounds[k+1]-1), so that the tasks
-    cost about the same and each takes its dearest rows first and ends with its cheapest."""
-    by_cost = np.argsort(-np.asarray(cost), kind="stable")
-    sizes = np.diff(bounds)
-    rounds = np.arange(sizes.max(initial=0))
-    task, rank = np.nonzero(rounds[None, :] < sizes[:, None])    # every (task, round) with a row
-    dealing = np.lexsort((task, rank))                            # round by round, task by task
-    order = np.empty(len(by_cost), np.int64)
-    order[bounds[task[dealing]] + rank[dealing]] = by_cost
-    return order
