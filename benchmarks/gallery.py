@@ -73,18 +73,19 @@ def worker(simulator, scenario, weight, windows, threads, n_neuron, out):
     t0 = time.perf_counter()
     nest.Simulate(FIRST)
     t_first = time.perf_counter() - t0
-    spent, start = [], FIRST
+    spent, cpu, start = [], [], FIRST
     for end in windows:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         nest.Simulate(end - start)
         spent.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         start = end
     events = sr.events
     order = np.lexsort((events["senders"], events["times"]))
     np.save(out, np.vstack([np.asarray(events["times"])[order], np.asarray(events["senders"])[order]]))
     record = {"simulator": simulator, "scenario": scenario, "weight": weight, "threads": threads,
               "n_neuron": n_neuron, "windows": list(windows), "import_s": t_import, "build_s": t_build,
-              "first_s": t_first, "setup_s": t_import + t_build + t_first, "simulate_s": spent,
+              "first_s": t_first, "setup_s": t_import + t_build + t_first, "simulate_s": spent, "simulate_cpu_s": cpu,
               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
               "spikes": int(len(order))}
     if simulator == "nestgap":
@@ -123,7 +124,7 @@ def run_pairs(scenario, weight, windows, threads, n_neuron, folder, repeat):
         for key, value in records[0].items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 value = type(value)(np.median([r[key] for r in records]))
-            elif key == "simulate_s":
+            elif key in ("simulate_s", "simulate_cpu_s"):
                 value = [float(np.median([r[key][k] for r in records])) for k in range(len(value))]
             median[key] = value
         medians.append(median)
@@ -141,11 +142,13 @@ HEADER = ("| scenario | gap (nS) | threads | window (ms) | NEST simulate (s) | n
           "WFR iterations/slice |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
-def rows(scenario, weight, threads, ours, theirs, identical):
-    """One table row per window (set-up, memory and spikes on the first)."""
+def rows(scenario, weight, threads, ours, theirs, identical, cpu=False):
+    """One table row per window (set-up, memory and spikes on the first); ``cpu``: the simulation
+    times are the processes' CPU times (a loaded machine, one thread), not wall-clock times."""
     lines = []
+    key = "simulate_cpu_s" if cpu else "simulate_s"
     for k, label in enumerate(_windows(ours["windows"])):
-        a, b = theirs["simulate_s"][k], ours["simulate_s"][k]
+        a, b = theirs[key][k], ours[key][k]
         setup = (f"{theirs['setup_s']:.2f} | {ours['setup_s']:.2f} | **{ours['setup_s'] / theirs['setup_s']:.2f}** | "
                  f"{theirs['peak_rss_mb']:.0f} / {ours['peak_rss_mb']:.0f} | {ours['spikes']} | "
                  f"{'yes' if identical else 'NO'} | {ours.get('mean_wfr_iterations', 0):.2f}") if k == 0 else \
@@ -154,7 +157,7 @@ def rows(scenario, weight, threads, ours, theirs, identical):
     return lines
 
 
-def compare(scenarios, weights, threads_list, windows, repeat, n_neuron=500):
+def compare(scenarios, weights, threads_list, windows, repeat, n_neuron=500, cpu=False):
     lines = [HEADER]
     print(HEADER, flush=True)
     with tempfile.TemporaryDirectory() as folder:
@@ -162,7 +165,7 @@ def compare(scenarios, weights, threads_list, windows, repeat, n_neuron=500):
             for weight in weights:
                 for threads in threads_list:
                     ours, theirs, identical = run_pairs(scenario, weight, windows, threads, n_neuron, folder, repeat)
-                    for line in rows(scenario, weight, threads, ours, theirs, identical):
+                    for line in rows(scenario, weight, threads, ours, theirs, identical, cpu):
                         lines.append(line)
                         print(line, flush=True)
     return lines
@@ -244,6 +247,8 @@ def main():
     parser.add_argument("--where", action="store_true", help="nestgap only: where Simulate spends its time")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per simulator and setting; the medians are reported (noisy machines)")
+    parser.add_argument("--cpu", action="store_true",
+                        help="report the simulations' CPU times instead of wall-clock times (loaded machine, 1 thread)")
     parser.add_argument("--append-results", action="store_true")
     args = parser.parse_args()
     if args.worker:
@@ -270,9 +275,10 @@ def main():
         lines = scaling(threads[0], args.repeat)
     else:
         name = f" (`--table {args.table}`)" if args.table else ""
-        title = f"### Gallery network{name}, {stamp}: both sides with the same threads{runs}"
+        clock = ", simulation as CPU time" if args.cpu else ""
+        title = f"### Gallery network{name}, {stamp}: both sides with the same threads{runs}{clock}"
         print(title)
-        lines = compare(scenarios, weights, threads, windows, args.repeat)
+        lines = compare(scenarios, weights, threads, windows, args.repeat, cpu=args.cpu)
     if args.append_results:
         with open(ROOT / "benchmarks" / "RESULTS.md", "a") as results:
             results.write(f"\n{title}\n\nMachine: {machine}\n\n" + "\n".join(lines) + "\n")
