@@ -183,11 +183,9 @@ class Engine:
             deliver = block.kernel.deliver_gap_coefficients
             arguments = (route.indptr, route.sources, route.weights, stacked, block.buffers["GAP_G"],
                          block.buffers["GAP_C"])
-            n = len(route.indptr) - 1
-            if len(route.weights) * stacked.shape[1] > 100_000:  # threads only where the work pays for them
-                self._tasks.run(self.threads, n, 64, lambda first, last: deliver(first, last, *arguments))
-            else:
-                deliver(0, n, *arguments)
+            counter = np.zeros(1, np.int64)  # the threads take targets from it, 16 at a time
+            threads = self.threads if len(route.weights) * stacked.shape[1] > 100_000 else 1  # where it pays
+            self._tasks.every(threads, lambda: deliver(counter, 16, *arguments))
 
     # -- devices -------------------------------------------------------------------------
     def _update_devices(self, frm, to):
