@@ -7,7 +7,8 @@ through the installed distribution's file list) is
 
 1. loaded by nestgap (NESTML's front end and NEST-target analysis), generated and compiled;
 2. simulated on nestgap with a standard protocol (one neuron, h = 0.1 ms, 200 ms: rest,
-   I_e steps of 200 and 500 pA, excitatory and inhibitory spikes of weight +-10);
+   I_e steps of 200 and 500 pA, excitatory and inhibitory spikes of weight +-10, on receptor
+   types where the model has them);
 3. built with NESTML's NEST target into ONE NEST module for all models (cached by the
    files' contents, NESTML's version and nestgap/nest_module's corrections; the building
    blocks of ``nestgap build-nest-module``: full-precision literals, expression order kept,
@@ -137,9 +138,10 @@ def protocol(sim, model, reset=None):
     record = [name for name in ("V_m",) if name in sim.GetDefaults(model)["recordables"]]
     multimeter = sim.Create("multimeter", params={"interval": RESOLUTION, "record_from": record})
     recorder = sim.Create("spike_recorder")
-    for times, weight in (EXCITATORY, INHIBITORY):
+    for times, weight, receptors in _spike_inputs(sim.GetDefaults(model).get("receptor_types", {})):
         generator = sim.Create("spike_generator", params={"spike_times": times})
-        sim.Connect(generator, neuron, syn_spec={"weight": weight, "delay": 1.0})
+        for receptor in receptors:
+            sim.Connect(generator, neuron, syn_spec={"weight": weight, "delay": 1.0, "receptor_type": receptor})
     sim.Connect(multimeter, neuron)
     sim.Connect(neuron, recorder)
     has_i_e = "I_e" in sim.GetDefaults(model)
@@ -149,6 +151,17 @@ def protocol(sim, model, reset=None):
         sim.Simulate(SIMTIME / len(I_E_STEPS))
     return {"record": record, "V": np.asarray(multimeter.events[record[0]] if record else [], float),
             "spikes": np.asarray(recorder.events["times"], float)}
+
+
+def _spike_inputs(receptor_types):
+    """(spike times, weight, receptor types) of the two spike trains. A model with receptor types
+    (several spike ports) gets the excitatory train on the first half of its types and the
+    inhibitory one, with a positive weight, on the others (AMPA, NMDA | GABA_A, GABA_B)."""
+    if not receptor_types:
+        return [(*EXCITATORY, [0]), (*INHIBITORY, [0])]
+    types = sorted(receptor_types.values())
+    half = (len(types) + 1) // 2
+    return [(*EXCITATORY, types[:half]), (INHIBITORY[0], abs(INHIBITORY[1]), types[half:])]
 
 
 @dataclass
@@ -199,10 +212,17 @@ def _first_line(text) -> str:
 
 def run_isolated(simulator, model, path=None, library=None):
     """The protocol in a child process (a crash or a model that makes GSL crawl stops only the child):
-    its result, or ``{"stage": "load" | "run", "error": text}``."""
+    its result, or ``{"stage": "load" | "run", "error": text}``. On nestgap the model is loaded (its
+    kernel generated and compiled) by a child of its own first, without a time limit."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    if simulator == "nestgap":
+        loaded = subprocess.run([sys.executable, "-c", "import sys; from nestgap.codegen.cache import kernel_module; "
+                                 "kernel_module(sys.argv[1])", str(path)], capture_output=True, text=True, cwd=ROOT,
+                                env=env)
+        if loaded.returncode != 0:
+            return {"stage": "load", "error": _first_line(_last_error(loaded.stderr) or f"exit {loaded.returncode}")}
     command = [sys.executable, "-m", "validation.nestml_library", "--child", simulator, model,
                str(path or ""), str(library or "")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT, env=env)
     except subprocess.TimeoutExpired:
@@ -215,6 +235,12 @@ def run_isolated(simulator, model, path=None, library=None):
     if "error" not in result:
         result["V"], result["spikes"] = np.asarray(result["V"]), np.asarray(result["spikes"])
     return result
+
+
+def _last_error(stderr) -> str:
+    """The exception line of a child's traceback (the message without the exception's class)."""
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    return lines[-1].split(": ", 1)[-1] if lines else ""
 
 
 def _child(simulator, model, path, library):

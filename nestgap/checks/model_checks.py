@@ -217,7 +217,8 @@ def check_generated_right_hand_side(spec, points=20, seed=12345) -> CheckResult:
     if undefined:
         return CheckResult(name, True, [f"not checked: the ODEs call {', '.join(undefined)} (no closed form)"])
     rng = np.random.default_rng(seed)
-    params = kernel.default_parameters()
+    params = kernel.default_parameters(np.zeros(len(kernel.ODE_STATE)), np.zeros(len(kernel.AUX_STATE)),
+                                       np.zeros(len(kernel.INT_STATE), np.int64))
     worst, checked = 0.0, 0
     for _ in range(points):
         values, R = _random_point(spec, kernel, params, rng)

@@ -41,8 +41,8 @@ _MODULE_NAMES = {"math", "np", "jit", "dynamics_lanes", "dynamics_lane",
                  "update_task", "compute_internals", "initial_state", "EXPORTS",
                  "add_to_rings", "deliver_gap_coefficients", "BUFFERS", "UPDATE_ARGUMENTS", "SOLVER",
                  "check_invariants", "default_parameters", "MODEL", "SOURCE_SHA256", "PARAMETERS",
-                 "STATE", "ODE_STATE", "AUX_STATE", "INT_STATE", "INTERNALS", "SPIKE_PORTS",
-                 "CURRENT_PORTS", "GAP_JUNCTION", "EMITS_SPIKES", "INVARIANTS", "LANES", "INTERNALS_READ_STATE",
+                 "STATE", "ODE_STATE", "AUX_STATE", "INT_STATE", "INTERNALS", "SPIKE_PORTS", "RECEPTOR_TYPES", "RANDOM_DRAWS",
+                 "CURRENT_PORTS", "GAP_JUNCTION", "EMITS_SPIKES", "INVARIANTS", "LANES", "INIT_READS_STATE",
                  "range", "abs", "min", "max", "int", "float", "True", "False", "None"}
 
 #: operations that can turn a NaN into a number: right-hand sides using them do not
@@ -97,6 +97,11 @@ class _Generator:
         self.aux = [v.name for v in spec.state if v.name not in self.ode and v.type == "real"]
         self.int = [v.name for v in spec.state if v.name not in self.ode and v.type != "real"]
         self.params = [v.name for v in spec.parameters]
+        self.model_names = {v.name for v in (*spec.parameters, *spec.state, *spec.internals)} | \
+            {name for name, _ in spec.inlines} | {p.name for p in spec.ports}
+        # real state without an ODE that the right-hand sides read (NESTML: the node's value, held
+        # during the GSL loop; e.g. a noise conductance set in the update block)
+        self.rhs_aux = [n for n in self.aux if n in self._used([e for _, e in spec.odes]).get("state", ())]
         self.internals = [v.name for v in spec.internals]
         self.inlines = dict(spec.inlines)
         self.current_ports = [p.name for p in spec.current_ports]
@@ -135,7 +140,7 @@ class _Generator:
         def name(node):
             n, kind = node.name, node.kind
             if kind == "local":
-                return python_name(n)
+                return self._local(n)
             if context == "functions":
                 raise self.error(f"function bodies may only use their arguments, not '{n}'")
             if kind == "parameter":
@@ -144,8 +149,12 @@ class _Generator:
                 return python_name(n)
             if kind == "state" and context in ("initial", "invariants", "internals"):
                 return python_name(n)
+            if kind == "state" and context == "defaults":  # NESTML allows it: the state before initialisation
+                array, group = ("_y", self.ode) if n in self.ode else ("_aux", self.aux) if n in self.aux \
+                    else ("_ints", self.int)
+                return f"{array}[{group.index(n)}]"
             if kind == "state" and context == "dynamics":
-                if n not in self.ode:
+                if n not in self.ode and n not in self.rhs_aux:
                     raise self.error(f"ODE right-hand sides cannot use '{n}', a state variable without an ODE")
                 return python_name(n)
             if kind == "state" and context == "update":
@@ -167,6 +176,10 @@ class _Generator:
             raise self.error(f"'{n}' ({kind}) cannot be used here ({context})")
 
         def call(node, args):
+            if isinstance(node, ir.Draw):  # NESTML: ((mu) + (sigma) * normal_dev_(rng)), drawn ahead
+                if context != "update":
+                    raise self.error("random functions are only available in the update block")
+                return f"(({args[0]}) + ({args[1]}) * _RAND[_i, _lag, {node.site}])"
             if node.function in ("resolution", "timestep"):
                 if context == "internals":
                     return "resolution"
@@ -199,16 +212,22 @@ class _Generator:
             return self._is_integer(node.left) and self._is_integer(node.right)
         return isinstance(node, ir.Call) and node.function == "steps"
 
+    def _local(self, name) -> str:
+        """A local variable's name in the generated code: a local that shadows a model-level
+        variable (NESTML allows ``V_m_old mV = V_m`` in the update block beside the state
+        ``V_m_old``, which then keeps its value) gets a name of its own."""
+        return f"_loc_{name}" if name in self.model_names else python_name(name)
+
     def _statements(self, stmts, printer, indent=""):
         lines = []
         for stmt in stmts:
             if isinstance(stmt, ir.Declare):
                 value = printer.expr(stmt.value) if stmt.value is not None else \
                     ("0" if stmt.type != "real" else "0.0")
-                lines.append(f"{indent}{python_name(stmt.name)} = {value}")
+                lines.append(f"{indent}{self._local(stmt.name)} = {value}")
             elif isinstance(stmt, ir.Assign):
                 target = f"_y[_{stmt.name}]" if stmt.kind == "state" and stmt.name in self.ode \
-                    else python_name(stmt.name)
+                    else self._local(stmt.name) if stmt.kind == "local" else python_name(stmt.name)
                 lines.append(f"{indent}{target} {stmt.op} {printer.expr(stmt.value)}")
             elif isinstance(stmt, ir.If):
                 for k, (condition, body) in enumerate(stmt.branches):
@@ -350,7 +369,7 @@ class _Generator:
             if vector and function.name not in self.dynamics_functions:
                 continue
             name = ("_v_" if vector else "") + python_name(function.name)
-            head = f"def {name}({', '.join(python_name(p) for p in function.params)}):"
+            head = f"def {name}({', '.join(self._local(p) for p in function.params)}):"
             blocks.append("\n".join([head] + self._statements(function.body, printer, "    ")))
         return blocks
 
@@ -422,6 +441,7 @@ class _Generator:
                   if q in used.get("internal", ())]
         lines += [f"{python_name(c)} = {cell(f'_RCUR + {k}')}" for k, c in enumerate(self.current_ports)
                   if c in used.get("continuous_port", ())]
+        lines += [f"{python_name(a)} = {cell(f'_RAUX + {k}')}" for k, a in enumerate(self.rhs_aux)]
         if self.gap and self.gap.current_port in used.get("continuous_port", ()):
             lines += _GAP_CURRENT.format(port=python_name(self.gap.current_port),
                                          v=python_name(self.gap.membrane_potential),
@@ -465,8 +485,8 @@ class _Generator:
         store = [f"_LAUX[_l, {k}] = {python_name(n)}" for k, n in enumerate(self.aux)]
         store += [f"_LINT[_l, {k}] = {python_name(n)}" for k, n in enumerate(self.int)]
         declared = [sub for stmt in spec.update for sub in ir.walk(stmt) if isinstance(sub, ir.Declare)]
-        names = list(dict.fromkeys(python_name(d.name) for d in declared))
-        kinds = {python_name(d.name): d.type for d in declared}
+        names = list(dict.fromkeys(self._local(d.name) for d in declared))
+        kinds = {self._local(d.name): d.type for d in declared}
         keep, restore = [], []
         for k, n in enumerate(names):
             cell = f"_LLOC[_l, {k}]"
@@ -539,6 +559,9 @@ class _Generator:
                      ("GAP_C", "f8", ("n", "coefficients"), 0.0, True),
                      ("NEW_C", "f8", ("n", "coefficients"), 0.0, True),
                      ("LAST_Y", "f8", ("n", "lags"), 0.0, True)]
+        if self.spec.random_draws:  # each step's draws, made ahead in NEST's order; each node's normal cache
+            rows += [("RAND", "f8", ("n", "lags", len(self.spec.random_draws)), 0.0, False),
+                     ("RAND_CACHE", "f8", ("n", 2), 0.0, True)]
         rows += [("SPIKED", "b1", ("n", "lags"), False, False),
                  ("ORDER", "i8", ("n",), 0, False),
                  ("NEXT", "i8", (1,), 0, False),
@@ -566,12 +589,13 @@ class _Generator:
             aux_state=self.aux, int_state=self.int, python_name=python_name,
             parameter_rows=[repr((v.name, v.unit, v.type, v.doc)) for v in spec.parameters],
             state_rows=[repr((v.name, v.unit, v.type, v.doc)) for v in spec.state],
-            spike_ports=[(p.name, p.qualifier) for p in spec.spike_ports],
+            spike_ports=[(p.name, p.qualifier) for p in spec.spike_ports], receptor_types=repr(spec.receptor_types),
+            random_draws=spec.random_draws,
             current_ports=self.current_ports,
             gap_junction=repr((self.gap.membrane_potential, self.gap.current_port)) if self.gap else "None",
             gap=self.gap is not None, gap_v=self.gap.membrane_potential if self.gap else "",
             emits_spikes=repr(spec.emits_spikes),
-            internals_read_state=repr(bool(self._used([v.value for v in spec.internals]).get("state"))),
+            init_reads_state=repr(bool(self._used([v.value for v in (*spec.parameters, *spec.internals)]).get("state"))),
             solver=repr({"analytic": self.analytic, "numeric": self.numeric, "convolutions": self.conv}),
             numeric=bool(self.numeric), masked=self.masked,
             masks=[call.mask for call in self.calls if call.numeric] and
@@ -588,7 +612,8 @@ class _Generator:
             compute_internals=self.compute_internals(), initial_state=self.initial_state(),
             vector_exp=self.vector_exp, vector_functions=self.functions(vector=True) if self.vector_exp else [],
             n_aux=len(self.aux), n_int=len(self.int), n_params=len(self.params),
-            n_internals=len(self.internals), n_current_ports=len(self.current_ports),
+            n_internals=len(self.internals), n_current_ports=len(self.current_ports), n_rhs_aux=len(self.rhs_aux),
+            rhs_aux=[(self.aux.index(n), k) for k, n in enumerate(self.rhs_aux)],
             n_analytic=len(self.analytic), n_conv=len(self.conv),
             dynamics=self.dynamics(), dynamics_vector=self.dynamics(vector=self.vector_exp),
             **self.update_parts())

@@ -56,6 +56,15 @@ class Call(Expr):
 
 
 @dataclass(frozen=True)
+class Draw(Expr):
+    """A random function's value (NESTML's ``random_normal(mu, sigma)``: mu + sigma * z), z being
+    the model's ``site``-th draw of the step from its distribution object (docs/models.md)."""
+    distribution: str  # "normal": the node's standard normal distribution
+    args: tuple[Expr, ...]
+    site: int
+
+
+@dataclass(frozen=True)
 class Conditional(Expr):
     condition: Expr
     if_true: Expr
@@ -111,7 +120,7 @@ def walk(node):
     elif isinstance(node, Binary):
         yield from walk(node.left)
         yield from walk(node.right)
-    elif isinstance(node, Call):
+    elif isinstance(node, (Call, Draw)):
         for arg in node.args:
             yield from walk(arg)
     elif isinstance(node, Conditional):

@@ -137,7 +137,7 @@ class _Builder:
         for name in ode_state:
             if self.kinds[name] != "state" or state[[v.name for v in state].index(name)].type != "real":
                 raise ModelError(self.path, [(None, None, f"the ODE of '{name}' needs a real-valued state variable")])
-        return ModelSpec(
+        spec = ModelSpec(
             name=m.get_name(), path=str(self.path), sha256=self.sha256,
             parameters=parameters, state=state, internals=internals,
             functions=tuple(self._function(f, lower) for f in m.get_functions()),
@@ -151,7 +151,34 @@ class _Builder:
             on_condition=tuple((lower.value(b.get_cond_expr()), lower.statements(b.get_stmts_body(), set()))
                                for b in m.get_on_condition_blocks()),
             emits_spikes=any(ob.is_spike() for ob in m.get_output_blocks()),
+            random_draws=tuple(distribution for distribution, _, _ in lower.draws),
             options=self.options, doc=self.doc, warnings=self.warnings)
+        self._check_draws(spec, lower.draws)
+        return spec
+
+    def _check_draws(self, spec, draws):
+        """Random functions only where nestgap can draw each step's numbers ahead, in NEST's order
+        (docs/models.md): in statements at the top level of the update block, one per statement,
+        in a model without gap junctions (NEST draws again in every waveform-relaxation pass)."""
+        placed = set()
+        for stmt in spec.update:
+            if isinstance(stmt, ir.If):
+                continue
+            sites = [sub.site for sub in ir.walk(stmt) if isinstance(sub, ir.Draw)]
+            if len(sites) > 1:
+                _, line, column = draws[sites[1]]
+                raise ModelError(self.path, [(line, column, "one random function per statement (C++ leaves the "
+                                                            "order of two calls in one expression open)")])
+            placed.update(sites)
+        for site, (_, line, column) in enumerate(draws):
+            if site not in placed:
+                raise ModelError(self.path, [(line, column, "random functions are supported in statements at "
+                                                            "the top level of the update block only (not in "
+                                                            "branches, loops, functions or other blocks)")])
+            if spec.gap_junction is not None:
+                raise ModelError(self.path, [(line, column, "random functions in a model with gap junctions are "
+                                                            "not supported (NEST draws again in every "
+                                                            "waveform-relaxation pass)")])
 
     def _declarations(self, blocks, kind):
         raw = []
@@ -167,7 +194,7 @@ class _Builder:
         return raw
 
     def _ports(self):
-        ports = []
+        ports, spike_nodes = [], []
         for block in self.model.get_input_blocks():
             for port in block.get_input_ports():
                 if port.has_size_parameter():
@@ -176,18 +203,20 @@ class _Builder:
                     qualifier = ("excitatory" if port.is_excitatory() and not port.is_inhibitory() else
                                  "inhibitory" if port.is_inhibitory() and not port.is_excitatory() else "")
                     ports.append(Port(port.get_name(), "spike", qualifier))
+                    spike_nodes.append(port)
                     self.kinds[port.get_name()] = "spike_port"
                 else:
                     unit = _unit_text(port.get_datatype()) if port.has_datatype() else ""
                     ports.append(Port(port.get_name(), "continuous", "", unit))
                     self.kinds[port.get_name()] = "continuous_port"
-        qualifiers = sorted(p.qualifier for p in ports if p.kind == "spike")
-        if qualifiers not in ([], [""], ["excitatory"], ["inhibitory"], ["excitatory", "inhibitory"]):
-            # NESTML's NEST target gives such ports receptor types 1, 2, ...; nestgap routes spikes by
-            # sign to one port or an excitatory/inhibitory pair only (receptor type 0)
-            raise ModelError(self.path, [(None, None, f"{len(qualifiers)} spike input ports: receptor types "
-                                          "(several spike ports) are not supported by nestgap yet; one port "
-                                          "or an excitatory/inhibitory pair is")])
+        qualifiers = [p.qualifier for p in ports if p.kind == "spike"]
+        if any(qualifiers) and sorted(qualifiers) not in (["excitatory"], ["inhibitory"], ["excitatory", "inhibitory"]):
+            # one port or an excitatory/inhibitory pair are told apart by sign (receptor type 0), several
+            # ports without qualifiers by receptor type (1, 2, ...); a mixture is neither
+            offending = next((node for node, q in zip(spike_nodes, qualifiers) if not q), spike_nodes[-1])
+            raise self.error(offending, f"spike input ports with qualifiers {sorted(qualifiers)}: nestgap takes "
+                                        "one port, an excitatory/inhibitory pair, or several ports without "
+                                        "qualifiers (receptor types 1, 2, ...)")
         return tuple(ports)
 
     def _solver_expressions(self, solver, state, lower):

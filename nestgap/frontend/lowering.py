@@ -28,6 +28,10 @@ PREDEFINED_FUNCTIONS = {
     "steps": 1, "resolution": 0, "timestep": 0,
 }
 CONSTANTS = {"e", "pi", "inf"}
+#: NESTML's random functions nestgap draws, as (distribution of the node's object, number of arguments);
+#: random_uniform and random_poisson are not among them (NESTML 9.0.0's NEST target prints
+#: random_uniform(a, b) as a + b * drand(), not as documented)
+RANDOM_FUNCTIONS = {"random_normal": ("normal", 2)}
 
 
 class Lowering:
@@ -41,6 +45,7 @@ class Lowering:
         self.path = path
         self.kinds = kinds
         self.functions = set(functions)
+        self.draws = []  # per random call lowered (its site): (distribution, line, column)
 
     # -- errors --------------------------------------------------------------
     def error(self, node, message):
@@ -122,7 +127,8 @@ class Lowering:
             try:
                 unit = node.type.astropy_unit
             except AttributeError:  # NESTML's type visitor found no unit symbol (e.g. "1 nS*IT_m")
-                raise self.error(node, f"NESTML cannot give the literal '{node}' a physical unit") from None
+                raise self.error(node, f"NESTML reads '{node}' as one literal with an unknown unit (a name "
+                                       "right after a unit joins it: write '(1 nS) * name')") from None
             return literal, nest_factor(unit, self._where(node))
         if node.is_variable():
             return self._name(node.get_variable(), scope)
@@ -149,9 +155,16 @@ class Lowering:
         args = tuple(self.value(arg, scope) for arg in call.get_args())
         if name in self.functions:
             return ir.Call(name, args)
+        if name in RANDOM_FUNCTIONS:
+            distribution, n_args = RANDOM_FUNCTIONS[name]
+            if len(args) != n_args:
+                raise self.error(call, f"'{name}' takes {n_args} argument(s)")
+            _, line, column = self._where(call)
+            self.draws.append((distribution, line, None if column is None else column + 1))
+            return ir.Draw(distribution, args, len(self.draws) - 1)
         if name not in PREDEFINED_FUNCTIONS:
             raise self.error(call, f"function '{name}' is not supported by nestgap "
-                                   f"(supported: {', '.join(sorted(PREDEFINED_FUNCTIONS))})")
+                                   f"(supported: {', '.join(sorted({*PREDEFINED_FUNCTIONS, *RANDOM_FUNCTIONS}))})")
         if len(args) != PREDEFINED_FUNCTIONS[name]:
             raise self.error(call, f"'{name}' takes {PREDEFINED_FUNCTIONS[name]} argument(s)")
         return ir.Call(name, args)

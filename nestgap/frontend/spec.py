@@ -72,6 +72,7 @@ class ModelSpec:
     on_receive: tuple[tuple[str, tuple[ir.Stmt, ...]], ...]
     on_condition: tuple[tuple[ir.Expr, tuple[ir.Stmt, ...]], ...]
     emits_spikes: bool
+    random_draws: tuple[str, ...] = ()   # distribution of each random call site, in the update block's order
     options: Options = field(default_factory=Options)
     doc: str = ""
     warnings: tuple[str, ...] = field(default=())
@@ -84,6 +85,16 @@ class ModelSpec:
     @property
     def spike_ports(self) -> tuple[Port, ...]:
         return tuple(p for p in self.ports if p.kind == "spike")
+
+    @property
+    def receptor_types(self) -> dict:
+        """Spike port name -> receptor type, as NESTML's NEST target numbers several spike ports
+        without qualifiers: 1, 2, ... in declaration order (docs/models.md, section 5); empty for one
+        port or an excitatory/inhibitory pair, which take receptor type 0 and are told apart by sign."""
+        ports = self.spike_ports
+        if len(ports) < 2 or any(p.qualifier for p in ports):
+            return {}
+        return {p.name: k + 1 for k, p in enumerate(ports)}
 
     @property
     def current_ports(self) -> tuple[Port, ...]:

@@ -29,11 +29,14 @@ computes:
 - ``preserve_expressions``: ODE-toolbox returns the right-hand sides as
   written in the model file (floating-point evaluation order included).
 
-Two NESTML 9.0.0 printing behaviours are adjusted here:
+Three NESTML 9.0.0 printing behaviours are adjusted here:
 
 - float literals: ``ConstantPrinter`` prints 9 significant digits
   (``-69.60401191631222`` becomes ``-69.6040119``); nestgap prints the
   shortest string that reads back as the same double (Python's ``repr``);
+- literals with a unit: NESTML multiplies by astropy's float conversion factor
+  (``0.012 uS`` becomes ``11.999999999999998``, which 9 digits used to hide);
+  nestgap prints the exact decimal product (``12.0``), as its front end computes;
 - ``ODEToolboxUtils._rewrite_piecewise_into_ternary`` re-parses every
   right-hand side with sympy and prints it back in sympy's canonical order,
   undoing ``preserve_expressions`` (``a*b*c*d*(V - E)`` comes out as
@@ -73,6 +76,38 @@ def _print_full_precision_floats():
     ConstantPrinter.print_constant = print_constant
 
 
+def _exact_unit_literals():
+    """A literal with a unit is printed as its value in NEST's unit, computed exactly: NESTML
+    multiplies by astropy's float factor (0.012 uS -> 0.012 * 999.9999999999999 nS =
+    11.999999999999998), which its 9-digit printing rounds away but the full-precision one
+    would keep; nestgap's front end converts exactly (12.0)."""
+    from fractions import Fraction
+
+    import astropy.units
+    from pynestml.codegeneration.nest_unit_converter import NESTUnitConverter
+    from pynestml.codegeneration.printers.c_simple_expression_printer import CSimpleExpressionPrinter
+    from pynestml.symbols.predefined_units import PredefinedUnits
+
+    original = getattr(CSimpleExpressionPrinter, "print_simple_expression", None)
+    if original is None:
+        raise NestmlDrift("pynestml CSimpleExpressionPrinter.print_simple_expression not found")
+
+    def print_simple_expression(self, node):
+        if not node.is_numeric_literal_with_unit():
+            return original(self, node)
+        factor = 1
+        for unit in (lambda: PredefinedUnits.get_unit(node.get_variable().get_complete_name()).get_unit(),
+                     lambda: astropy.units.Unit(str(node.unitType))):
+            try:  # NESTML's lookup: the second that works wins
+                factor = NESTUnitConverter.get_factor(unit())
+            except BaseException:
+                pass
+        exact = Fraction(repr(float(node.get_numeric_literal()))) * Fraction(f"{float(factor):.15g}")
+        return self._constant_printer.print_constant(float(exact))
+
+    CSimpleExpressionPrinter.print_simple_expression = print_simple_expression
+
+
 def _keep_expression_order():
     from pynestml.utils.ode_toolbox_utils import ODEToolboxUtils
 
@@ -107,6 +142,7 @@ def generate(model_path, target_dir: str, module_name: str, suffix: str, nest_ve
 
     ``model_path``: a model file, or a list of them (one module with all their models)."""
     _print_full_precision_floats()
+    _exact_unit_literals()
     _keep_expression_order()
 
     from pynestml.cocos.co_cos_manager import CoCosManager

@@ -11,7 +11,7 @@ stored: a refused request creates no connection.
 
 import numpy as np
 
-from ..exceptions import BadParameter, BadProperty, TypeMismatch, UnaccessedDictionaryEntry, UnknownReceptorType
+from ..exceptions import BadParameter, BadProperty, TypeMismatch, UnaccessedDictionaryEntry
 from ..random import is_parameter
 from .connection_rules import normalize_conn_spec, plan_connections, synapse_values
 
@@ -154,15 +154,14 @@ class Connector:
         net.connections_changed = True  # as NEST, also if the checks below refuse the connections
         extrema = delays.with_delays(steps) if synapse.has_delay else delays.with_default_delay(synapse)
         net.check_connectable(*(check or (sources, targets)), synapse)
-        if receptor != 0:
-            model_name = net.locate(int(targets[0]))[0] if len(targets) else "the target"
-            raise UnknownReceptorType(f"Receptor type {receptor} is not available in {model_name}.")
+        rport = net.receptor_ports(sources, targets, receptor, synapse)
         delay = steps if synapse.has_delay else 0
-        if isinstance(sources, list):
+        if isinstance(sources, list) and isinstance(rport, int):
             for source, target, weight in zip(sources, targets, weights):
-                net.connections.add_one(source, target, weight, delay, synapse.syn_id)
+                net.connections.add_one(source, target, weight, delay, synapse.syn_id, rport)
         else:
-            net.connections.add(sources, targets, weights, np.broadcast_to(delay, (len(sources),)), synapse.syn_id)
+            net.connections.add(sources, targets, weights, np.broadcast_to(delay, (len(sources),)), synapse.syn_id,
+                                rport)
         delays.commit(extrema, synapse)
 
     # -- SynapseCollection.set ------------------------------------------------------------
@@ -170,7 +169,7 @@ class Connector:
         """Set 'weight' and/or 'delay' (ms) of the connections ``index``; values are numbers or
         sequences with one value per connection (entries beyond the last are ignored)."""
         net = self.network
-        source, target, weight, delay, syn_id = net.connections.arrays()
+        source, target, weight, delay, syn_id, _ = net.connections.arrays()
         values = {}
         for key, value in params.items():
             if key not in ("weight", "delay"):
@@ -263,11 +262,18 @@ def _check_synapse_keys(synapse, syn_spec):
         raise UnaccessedDictionaryEntry("Unaccessed elements in syn_spec, in function Connect: "
                                         + "".join(" " + k for k in unknown)
                                         + f" ({synapse.name} has: {', '.join(SYNAPSE_KEYS)})")
-    for key in ("weight", "delay"):
+    for key in ("weight", "delay", "receptor_type"):
         value = syn_spec.get(key)
         if isinstance(value, (str, bool, np.bool_)):
             kind = "std::string" if isinstance(value, str) else "bool"
             raise BadProperty(f"Cannot handle parameter type. Received {kind}")
     receptor = syn_spec.get("receptor_type", 0)
-    if not isinstance(receptor, (int, np.integer)) or isinstance(receptor, (bool, np.bool_)):
+    if receptor is None:
+        raise AttributeError("when converting Python Dictionary: value of key (receptor_type) is not a known "
+                             "type, got <class 'NoneType'>")
+    if isinstance(receptor, (float, np.floating)):
+        raise RuntimeError("The dictionary value with key receptor_type does not hold a numeric integer type.")
+    if not isinstance(receptor, (int, np.integer)):
         raise TypeMismatch(f"receptor_type must be an integer, got {receptor!r}")
+    if receptor < 0:  # NEST's receptor types are unsigned
+        raise IndexError("Value causes data loss or overflow.")

@@ -28,7 +28,7 @@ class Connectors:
         """NEST's update of its connection infrastructure: connections created since the last
         rebuild join their connectors in creation order, then every connector is sorted by
         source. ``connections``: the ConnectionTable; ``is_neuron``: by node id."""
-        source, target, _, _, syn_id = connections.arrays()
+        source, target, _, _, syn_id, _ = connections.arrays()
         new = np.arange(self._seen, len(source))
         new = new[is_neuron[source[new]] & is_neuron[target[new]]]
         self._seen = len(source)

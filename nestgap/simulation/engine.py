@@ -26,6 +26,7 @@ import numpy as np
 
 from ..exceptions import BadParameter
 from .devices import Device
+from .neuron_draws import NeuronDraws
 from .routing import build_routing, spike_ports
 from .threads import TaskThreads
 
@@ -73,6 +74,7 @@ class Engine:
         key = (net.connections.version, net.structure_version, net.connectors.version)
         if key != self._routing_key:
             self.routing = build_routing(net)
+            self.neuron_draws = NeuronDraws(self.routing.blocks)
             self._routing_key = key
         routing = self.routing
         # OS threads: one per virtual process, at most one per core (or $NESTGAP_NUM_THREADS); the
@@ -191,14 +193,17 @@ class Engine:
     def _update_devices(self, frm, to):
         """Generators send the events of lags [frm, to) into their targets' ring buffers: in node-id
         order, each lag by lag, as NEST updates them (docs/nest_vp_structure.md, section 3.2)."""
-        grid, routing = self.settings.grid, self.routing
+        grid, routing, streams = self.settings.grid, self.routing, self.streams()
         parts = []
+        self.neuron_draws.start(frm, to)  # neurons that draw share their VP's stream with the devices
         for node_id, connections in sorted(routing.generator_connections.items()):
             device = self.network.devices[node_id]
             if device.role == "stepwise":
-                index, stamps, factor, multiplicity = device.emit(self.clock, frm, to, grid, self.streams(),
+                self.neuron_draws.draw_below(node_id, streams)
+                index, stamps, factor, multiplicity = device.emit(self.clock, frm, to, grid, streams,
                                                                   routing.target[connections])
                 parts.append((node_id, device.event == "current", connections[index], stamps, factor, multiplicity))
+        self.neuron_draws.draw_rest(streams)
         device, connection, stamps, factor, multiplicity = self._scheduled_events(frm, to)
         if len(device):
             parts.append((device, False, connection, stamps, factor, multiplicity))
@@ -261,7 +266,8 @@ class Engine:
                                           factor[mine] * r.weight[c[mine]], block.buffers["CUR_BUF"], _NO_COUNTS)
             else:
                 # NEST's event: the connection weight times the spike weight, times the multiplicity
-                ports, values = spike_ports(block.kernel, (r.weight[c[mine]] * factor[mine]) * multiplicity[mine])
+                ports, values = spike_ports(block.kernel, (r.weight[c[mine]] * factor[mine]) * multiplicity[mine],
+                                            r.rport[c[mine]])
                 block.kernel.add_to_rings(rows, ports, slots[mine], values, block.buffers["SPIKE_BUF"],
                                           block.buffers["SPIKE_CNT"])
 

@@ -301,7 +301,7 @@ class Kernel:
         net = self.network
         if net.connectors is None or net.connections_changed:
             net.update_connection_infrastructure()
-        src, tgt, weight, delay, syn_id = net.connections.arrays()
+        src, tgt, weight, delay, syn_id, _ = net.connections.arrays()
         n_vp = net.connectors.n_vp
         lcid = net.connectors.lcid
         keep = np.ones(len(src), bool)
@@ -329,7 +329,7 @@ class Kernel:
     def connection_column(self, index, key) -> list:
         """One parameter of the connections ``index``, as NEST reports it."""
         net = self.network
-        source, target, weight, delay, syn_id = net.connections.arrays()
+        source, target, weight, delay, syn_id, rport = net.connections.arrays()
         if key == "source":
             return source[index].tolist()
         if key == "target":
@@ -348,7 +348,7 @@ class Kernel:
         if key in ("port", "target_thread"):
             return self._connection_places(index)[key == "port"].tolist()
         if key == "receptor":
-            return [0] * len(index)
+            return rport[index].tolist()
         if key == "sizeof":  # bytes of a static_synapse or gap_junction connection in NEST
             return [32] * len(index)
         raise KeyError(key)
@@ -360,7 +360,7 @@ class Kernel:
         that source on that thread, in creation order (docs/nest_vp_structure.md 2.3, 2.4)."""
         net = self.network
         self.connection_indices()  # places new connections into their connectors, as NEST
-        source, target, _, _, syn_id = net.connections.arrays()
+        source, target, _, _, syn_id, _ = net.connections.arrays()
         lcid = net.connectors.lcid
         n_vp = net.connectors.n_vp
         to_device = ~net.neuron_mask()[target]

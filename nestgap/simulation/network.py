@@ -11,7 +11,7 @@ from bisect import bisect_right
 import numpy as np
 
 from ..exceptions import (IllegalConnection, NewModelNameExists, UnknownModelName, UnknownNode,
-                          UnknownSynapseType, bad_delay)
+                          UnknownReceptorType, UnknownSynapseType, bad_delay)
 from .connectors import Connectors
 from .devices import GENERATORS
 from .neurons import NeuronBlock, NeuronModel
@@ -205,6 +205,32 @@ class Network:
         if self.kinds(sources[:1]) == ["recorder"] and self.kinds(targets[:1]) == ["recorder"]:
             raise IllegalConnection(f"{_NOT_POSSIBLE}The target node or synapse model does not support data "
                                     "logging requests.")
+
+    def receptor_ports(self, sources, targets, receptor: int, synapse):
+        """NEST's rport of each connection ``sources[i] -> targets[i]`` made with ``receptor_type``
+        ``receptor``: what the target answers to NEST's test event. Spikes into a model with receptor
+        types (several spike ports) take types 1..N and get port type - 1; every other event and
+        target takes receptor type 0 only (docs/models.md, section 5). Raises UnknownReceptorType
+        for the first connection whose target refuses; returns an int if all ports are equal."""
+        typed = {name: len(model.receptor_types) for name, model in self.neuron_models.items()
+                 if model.receptor_types}
+        if not typed and receptor == 0:
+            return 0
+        sources, targets = np.asarray(sources, np.int64), np.asarray(targets, np.int64)
+        names = self.model_names_of(targets) if len(targets) else np.zeros(0, object)
+        n_types = np.array([typed.get(name, 0) for name in names], np.int64)
+        spike = np.full(len(targets), synapse.kind != "gap")
+        for node_id in np.unique(sources):
+            _, block, device = self.locate(int(node_id))
+            if block is None and (device.role == "sampler" or device.event == "current"):
+                spike[sources == node_id] = False
+        typed_spike = spike & (n_types > 0)
+        accepted = np.where(typed_spike, (1 <= receptor) & (receptor <= n_types), receptor == 0)
+        if not accepted.all():
+            raise UnknownReceptorType(f"Receptor type {receptor} is not available in "
+                                      f"{names[np.argmin(accepted)]}.")
+        ports = np.where(typed_spike, receptor - 1, 0)
+        return int(ports[0]) if len(ports) and (ports == ports[0]).all() else ports
 
     def neuron_mask(self):
         """By node id (index 0 unused): is the node a neuron (recomputed when nodes are created)."""

@@ -11,8 +11,8 @@ import numpy as np
 from ..exceptions import BadProperty, NotImplemented, UnaccessedDictionaryEntry, type_mismatch
 
 #: status entries every neuron reports besides its parameters and state (read-only)
-_READ_ONLY = ("element_type", "global_id", "local", "model", "node_uses_wfr", "recordables",
-              "t_spike", "thread", "vp")
+_READ_ONLY = ("element_type", "global_id", "local", "model", "node_uses_wfr", "receptor_types",
+              "recordables", "t_spike", "thread", "vp")
 
 
 class NeuronModel:
@@ -30,13 +30,15 @@ class NeuronModel:
         self.int_state = list(kernel.INT_STATE)
         self.state = self.ode_state + self.aux_state + self.int_state
         self.recordables = sorted(self.ode_state + self.aux_state)
-        self.default_parameters = kernel.default_parameters()
-        # Internals that read state see zeros first (NESTML's constructor: the state is not set yet);
-        # NESTML's model prototype then initialises its state again when the resolution is set
-        # (calibrate_time), with internals from the first state: both passes, as after nest.resolution = h.
+        self.receptor_types = dict(kernel.RECEPTOR_TYPES)  # spike port -> receptor type (empty: by sign)
+        # Defaults and internals that read state see zeros first (NESTML's constructor: the state is not
+        # set yet); NESTML's model prototype then initialises its parameters, internals and state again
+        # when the resolution is set (calibrate_time), from the first state: both passes, as after
+        # nest.resolution = h.
         state = (np.zeros(len(kernel.ODE_STATE)), np.zeros(len(kernel.AUX_STATE)),
                  np.zeros(len(kernel.INT_STATE), np.int64))
-        for _ in range(2 if kernel.INTERNALS_READ_STATE else 1):
+        for _ in range(2 if kernel.INIT_READS_STATE else 1):
+            self.default_parameters = kernel.default_parameters(*state)
             q = np.zeros((1, len(kernel.INTERNALS)))
             kernel.compute_internals(self.default_parameters[None, :], q, *(row[None, :] for row in state),
                                      grid.resolution, grid.tics_per_ms, grid.tics_per_step)
@@ -60,6 +62,8 @@ class NeuronModel:
         for names, row in zip((self.ode_state, self.aux_state, self.int_state), self.default_state):
             status.update({n: (float(v) if row.dtype.kind == "f" else int(v)) for n, v in zip(names, row)})
         status.update(element_type=self.element_type, model=self.name, recordables=list(self.recordables))
+        if self.receptor_types:
+            status["receptor_types"] = dict(self.receptor_types)
         return status
 
     def set_defaults(self, params: dict):
@@ -153,6 +157,8 @@ class NeuronBlock:
             status[name] = int(value) if array == "INT" else float(value)
         status.update(element_type="neuron", model=self.model_names[row], node_uses_wfr=bool(self.uses_wfr[row]),
                       recordables=list(model.recordables), t_spike=float(self.t_spike[row]))
+        if model.receptor_types:
+            status["receptor_types"] = dict(model.receptor_types)
         return status
 
     def get_values(self, rows, key):

@@ -44,6 +44,7 @@ class Routing:
     target: np.ndarray
     weight: np.ndarray
     delay: np.ndarray
+    rport: np.ndarray
     spike_routes: tuple              # SpikeRoute per block
     generator_connections: dict      # generator id -> its connections (indices), in creation order
     spike_recorder_sources: dict     # spike_recorder id -> mask over node ids of the neurons it hears
@@ -55,7 +56,7 @@ class Routing:
 
 def build_routing(network) -> Routing:
     """The routing tables of ``network`` as it is now."""
-    source, target, weight, delay, syn_id = network.connections.arrays()
+    source, target, weight, delay, syn_id, rport = network.connections.arrays()
     connectors = network.connectors
     lcid = connectors.lcid if connectors is not None and len(connectors.lcid) == len(source) else \
         np.full(len(source), -1, np.int64)
@@ -80,7 +81,8 @@ def build_routing(network) -> Routing:
     for b, block in enumerate(blocks):
         sel = np.flatnonzero(static & from_neuron & (block_of[target] == b))
         sel = sel[np.lexsort((lcid[sel], syn_id[sel], source[sel]))]  # per source as NEST delivers a spike
-        spike_routes.append(_spike_route(block, source[sel], row_of[target[sel]], weight[sel], delay[sel], n_ids))
+        spike_routes.append(_spike_route(block, source[sel], row_of[target[sel]], weight[sel], rport[sel], delay[sel],
+                                         n_ids))
 
     generators = sorted(roles.get("stepwise", []) + roles.get("scheduled", []))
     is_generator = np.zeros(n_ids, bool)
@@ -116,19 +118,23 @@ def build_routing(network) -> Routing:
         sel = sel[by_row]
         gap_routes.append(GapRoute(block, indptr, stacked_row[source[sel]], weight[sel]))
 
-    return Routing(blocks, block_of, row_of, to_recorder, source, target, weight, delay, tuple(spike_routes),
+    return Routing(blocks, block_of, row_of, to_recorder, source, target, weight, delay, rport, tuple(spike_routes),
                    generator_connections, spike_recorder_sources, sampler_targets, gap_blocks,
                    tuple(gap_routes), bool(is_gap.any()))
 
 
-def spike_ports(kernel, weights):
-    """Port index and value per spike weight, NESTML's routing (see SPIKE_PORTS of the kernel).
+def spike_ports(kernel, weights, rports):
+    """Port index and value per spike (weight, rport at the target), NESTML's routing (see
+    SPIKE_PORTS and RECEPTOR_TYPES of the kernel).
 
-    With an inhibitory port, negative weights go there with their sign flipped;
-    everything else goes to the first other spike port with its sign kept.
+    With receptor types, a spike goes to the port of its receptor (port index = rport) with its
+    sign kept. Otherwise, with an inhibitory port, negative weights go there with their sign
+    flipped; everything else goes to the first other spike port with its sign kept.
     """
-    names = [q for _, q in kernel.SPIKE_PORTS]
     weights = np.asarray(weights, np.float64)
+    if kernel.RECEPTOR_TYPES:
+        return np.broadcast_to(np.asarray(rports, np.int64), weights.shape).copy(), weights.copy()
+    names = [q for _, q in kernel.SPIKE_PORTS]
     main = next((k for k, q in enumerate(names) if q != "inhibitory"), 0)
     ports = np.full(len(weights), main, np.int64)
     values = weights.copy()
@@ -139,9 +145,9 @@ def spike_ports(kernel, weights):
     return ports, values
 
 
-def _spike_route(block, sources, rows, weights, delays, n_ids) -> SpikeRoute:
+def _spike_route(block, sources, rows, weights, rports, delays, n_ids) -> SpikeRoute:
     """The route of connections given grouped by source (in delivery order within a source)."""
-    ports, values = spike_ports(block.kernel, weights)
+    ports, values = spike_ports(block.kernel, weights, rports)
     indptr = np.zeros(n_ids + 1, np.int64)
     np.cumsum(np.bincount(sources, minlength=n_ids), out=indptr[1:])
     return SpikeRoute(block, indptr, rows, ports, values, delays)

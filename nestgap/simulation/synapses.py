@@ -79,11 +79,13 @@ class ConnectionTable:
     """All connections, appended in chunks and concatenated on demand.
 
     Columns: source and target node ids, weight, delay in steps (0 for gap
-    junctions), synapse model id. Entries keep their creation order.
+    junctions), synapse model id, and the receptor port at the target (NEST's
+    rport: what the target made of the receptor type; 0 for most). Entries keep
+    their creation order.
     """
 
-    COLUMNS = ("source", "target", "weight", "delay", "syn_id")
-    DTYPES = (np.int64, np.int64, np.float64, np.int64, np.int32)
+    COLUMNS = ("source", "target", "weight", "delay", "syn_id", "rport")
+    DTYPES = (np.int64, np.int64, np.float64, np.int64, np.int32, np.int32)
 
     def __init__(self):
         self._chunks = []
@@ -95,19 +97,20 @@ class ConnectionTable:
     def __len__(self):
         return self._n
 
-    def add(self, source, target, weight, delay, syn_id):
+    def add(self, source, target, weight, delay, syn_id, rport):
         n = len(source)
         if n == 0:
             return
         self._gather_single()
         self._append([np.asarray(source, np.int64), np.asarray(target, np.int64), np.asarray(weight, np.float64),
-                      np.asarray(delay, np.int64), np.full(n, syn_id, np.int32)])
+                      np.asarray(delay, np.int64), np.full(n, syn_id, np.int32),
+                      np.broadcast_to(np.asarray(rport, np.int32), (n,))])
         self._n += n
         self.version += 1
 
-    def add_one(self, source: int, target: int, weight: float, delay: int, syn_id: int):
+    def add_one(self, source: int, target: int, weight: float, delay: int, syn_id: int, rport: int):
         """One connection (cheaper than :meth:`add` for networks built pair by pair)."""
-        self._single.append((source, target, weight, delay, syn_id))
+        self._single.append((source, target, weight, delay, syn_id, rport))
         self._n += 1
         self.version += 1
 
@@ -133,7 +136,7 @@ class ConnectionTable:
         self._chunks.append(chunk)
 
     def arrays(self):
-        """(source, target, weight, delay, syn_id) as contiguous arrays."""
+        """(source, target, weight, delay, syn_id, rport) as contiguous arrays."""
         self._gather_single()
         if self._arrays is None:
             if not self._chunks:

@@ -56,7 +56,8 @@ def _lanes(kernel, states, params, i_stim, gap_g, coefficients, t):
 def test_vectorised_rhs_equals_reference_also_in_exp_special_cases(kernel, order):
     rng = np.random.default_rng(3)
     names = [p[0] for p in kernel.PARAMETERS]
-    params = kernel.default_parameters()
+    params = kernel.default_parameters(np.zeros(len(kernel.ODE_STATE)), np.zeros(len(kernel.AUX_STATE)),
+                                       np.zeros(len(kernel.INT_STATE), np.int64))
     P = dict(zip(names, params))
     h, t, gap_g = 0.05, 0.0173, 2.5
     coefficients = rng.uniform(-50.0, 50.0, 4)

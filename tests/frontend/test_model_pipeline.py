@@ -42,10 +42,10 @@ def test_spec_matches_nest_defaults(spec, nest):
     ours = {v.name: v for v in spec.parameters + spec.state}
     from nestgap.codegen.cache import kernel_module
     kernel = kernel_module(MODEL)
-    p = kernel.default_parameters()
+    p = kernel.default_parameters(np.zeros(len(kernel.ODE_STATE)), np.zeros(len(kernel.AUX_STATE)),
+                                  np.zeros(len(kernel.INT_STATE), np.int64))
     for name, value in zip([v.name for v in spec.parameters], p):
         assert value == defaults[name], name
-    import numpy as np
     q = np.zeros((1, len(kernel.INTERNALS)))
     kernel.compute_internals(p[None, :], q, np.zeros((1, len(kernel.ODE_STATE))), np.zeros((1, 0)),
                              np.zeros((1, len(kernel.INT_STATE)), np.int64), 0.1, 1000.0, 100)
@@ -75,6 +75,14 @@ def test_spec_contents(spec):
     ("    equations:", "    equations::", "parsing"),                        # syntax error
     ("(V_m - E_Na)\n", "(V_m - E_Nax)\n", "E_Nax"),                           # undefined name
     ("tau_syn_ex ms = 0.2 ms", "tau_syn_ex mV = 0.2 ms", "type"),             # unit mismatch
+    ("        U_old mV = V_m\n", "        U_old mV = V_m + random_normal(0 mV, 1 mV)\n",
+     "waveform-relaxation"),                                                  # random in a gap model
+    ("            r -= 1\n", "            r -= 1\n            U_old = random_normal(0 mV, 1 mV)\n",
+     "top level"),                                                            # random in a branch
+    ("        U_old mV = V_m\n", "        U_old mV = random_normal(0 mV, 1 mV) + random_normal(0 mV, 1 mV)\n",
+     "one random function per statement"),
+    ("        inh_spikes <- inhibitory spike\n", "        inh_spikes <- inhibitory spike\n        other <- spike\n",
+     "qualifiers"),                                                           # mixed spike ports
 ])
 def test_broken_model_file_one_clear_error(tmp_path, old, new, fragment, capsys):
     path = _edited(tmp_path, old, new)

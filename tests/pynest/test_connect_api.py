@@ -140,11 +140,17 @@ def test_random_rules(nest, ng, conn_spec, degree):
     (lambda sim, a, b: sim.Connect(a, b, "one_to_one", {"synapse_model": "foo"}), ()),
     (lambda sim, a, b: sim.Connect(a, b, {"rule": "all_to_all", "make_symmetric": True}), ()),
     (lambda sim, a, b: sim.Connect(a, b, "one_to_one", {"receptor_type": 1}), ()),
+    (lambda sim, a, b: sim.Connect(a, b, "one_to_one", {"receptor_type": -1}), ()),
+    (lambda sim, a, b: sim.Connect(a, b, "one_to_one", {"receptor_type": 1.0}), ()),
+    (lambda sim, a, b: sim.Connect(a, b, "one_to_one", {"receptor_type": True}), ()),
+    (lambda sim, a, b: sim.Connect(a, b, "one_to_one", {"receptor_type": "x"}), ()),
+    (lambda sim, a, b: sim.Connect(a, b, "one_to_one", {"receptor_type": None}), ()),
     (lambda sim, a, b: sim.Connect(a, [4, 5, 6], "one_to_one", return_synapsecollection=True), ()),
     (lambda sim, a, b: sim.Connect(a, [6, 4, 5]), ()),
     (lambda sim, a, b: sim.Connect(a, [4, 4, 5]), ()),
 ], ids=["sizes", "array-length", "array-rule", "unknown-entry", "string-weight", "bool-weight", "unknown-model",
-        "symmetric-rule", "receptor", "arrays-collection", "unsorted-ids", "repeated-ids"])
+        "symmetric-rule", "receptor", "negative-receptor", "float-receptor", "bool-receptor", "string-receptor",
+        "none-receptor", "arrays-collection", "unsorted-ids", "repeated-ids"])
 def test_connect_errors(nest, ng, connect, texts):
     assert_same_error(nest, ng, lambda sim: connect(sim, *two(sim)), *texts, nest_message=not texts)
 
