@@ -82,7 +82,7 @@ class Connector:
         if plan is None or net.synapse_models.get(plan.synapse.name) is not plan.synapse:
             return False
         synapse = plan.synapse
-        targets = net.gap_capable() if synapse.kind == "gap" else net.neuron_mask()
+        targets = net.gap_capable() if synapse.kind == "gap" else net.port_zero_targets()
         sources = targets if synapse.kind == "gap" or plan.symmetric else net.event_sources()
         if not (0 < source < len(sources) and 0 < target < len(targets) and sources[source] and targets[target]):
             return False
@@ -98,7 +98,8 @@ class Connector:
             sources, targets = ([source, target], [target, source]) if plan.symmetric else ([source], [target])
             self._commit(sources, targets, [weight] * len(sources), steps, synapse, 0)
             return True
-        # connectable: two neurons of a gap-junction model; a neuron or generator to a neuron
+        # connectable at port 0: two neurons of a gap-junction model; a neuron or generator to a
+        # neuron without receptor types
         net.connections_changed = True
         net.connections.add_pair(source, target, weight, steps or 0, synapse.syn_id, plan.symmetric)
         return True
