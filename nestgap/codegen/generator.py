@@ -38,7 +38,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 #: names the generated module defines at module level
 _MODULE_NAMES = {"math", "np", "jit", "dynamics_lanes", "dynamics_lane",
-                 "rkf45_attempt", "update_task", "compute_internals", "initial_state", "EXPORTS",
+                 "update_task", "compute_internals", "initial_state", "EXPORTS",
                  "add_to_rings", "deliver_gap_coefficients", "BUFFERS", "UPDATE_ARGUMENTS", "SOLVER",
                  "check_invariants", "default_parameters", "MODEL", "SOURCE_SHA256", "PARAMETERS",
                  "STATE", "ODE_STATE", "AUX_STATE", "INT_STATE", "INTERNALS", "SPIKE_PORTS", "RECEPTOR_TYPES", "RANDOM_DRAWS",
@@ -51,8 +51,8 @@ _NAN_ABSORBING_CALLS = {"min", "max", "clip", "floor", "ceil", "pow"}
 _NAN_ABSORBING_OPS = {"**", "%", "<", "<=", ">", ">=", "==", "!=", "and", "or", "not"}
 
 #: the scalar arguments of update_task, before the arrays
-_SLICE_ARGUMENTS = ("first", "last", "origin", "frm", "to", "wfr", "order", "tol", "h", "ring")
-_SLICE_TYPES = ("i8", "i8", "i8", "i8", "i8", "b1", "i8", "f8", "f8", "i8")
+_SLICE_ARGUMENTS = ("last", "origin", "frm", "to", "wfr", "order", "tol", "h", "ring")
+_SLICE_TYPES = ("i8", "i8", "i8", "i8", "b1", "i8", "f8", "f8", "i8")
 
 
 def generate_python(spec) -> str:
@@ -563,6 +563,9 @@ class _Generator:
             rows += [("RAND", "f8", ("n", "lags", len(self.spec.random_draws)), 0.0, False),
                      ("RAND_CACHE", "f8", ("n", 2), 0.0, True)]
         rows += [("SPIKED", "b1", ("n", "lags"), False, False),
+                 ("ORDER", "i8", ("n",), 0, False),
+                 ("NEXT", "i8", (1,), 0, False),
+                 ("COST", "i8", ("n",), 0, True),
                  ("REC_ROW", "i8", ("n",), -1, False),
                  ("REC_BUF", "f8", ("recorded", "lags", n_columns), 0.0, False)]
         return rows

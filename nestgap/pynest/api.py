@@ -105,6 +105,10 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
     pair pre[i] -> post[i] is connected ("connect arrays"; weights and delays
     then are arrays with one value per pair).
     """
+    if (type(pre) is NodeCollection and type(post) is NodeCollection and len(pre._ids) == 1 == len(post._ids)
+            and not return_synapsecollection
+            and _kernel().connect_pair(int(pre._ids[0]), int(post._ids[0]), conn_spec, syn_spec)):
+        return None  # one neuron to another: the commonest call of scripts that build networks pair by pair
     rule = conn_spec.get("rule", "all_to_all") if isinstance(conn_spec, dict) else (conn_spec or "all_to_all")
     arrays = False
     nodes = [pre, post]

@@ -23,9 +23,11 @@ class NodeCollection:
     def __init__(self, node_ids=None):
         if isinstance(node_ids, NodeCollection):
             raise TypeError("an integer is required")
-        if type(node_ids) is list and len(node_ids) == 1 and type(node_ids[0]) is int and node_ids[0] > 0:  # commonest
-            low = high = node_ids[0]
-            ids = np.array(node_ids, np.int64)
+        if type(node_ids) is list and len(node_ids) == 1 and (type(node_ids[0]) is int
+                                                              or isinstance(node_ids[0], np.integer)) \
+                and node_ids[0] > 0:
+            low = high = int(node_ids[0])  # the commonest: one id (a Python or numpy integer)
+            ids = np.array((low,), np.int64)
         else:
             given = [] if node_ids is None else node_ids
             for node_id in np.ravel(np.asarray(given, dtype=object)):  # PyNEST converts them one by one
@@ -77,7 +79,8 @@ class NodeCollection:
         if isinstance(key, (int, np.integer)):
             if not -len(self) <= key < len(self):
                 raise IndexError("index value outside of the NodeCollection")
-            return NodeCollection._from_ids([self._ids[key]])
+            key = int(key) % len(self)
+            return NodeCollection._from_ids(self._ids[key:key + 1])
         if isinstance(key, (list, tuple, np.ndarray)):
             return self._take(key)
         raise IndexError("only integers, slices, lists, tuples, and numpy arrays are valid indices")

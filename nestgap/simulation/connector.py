@@ -33,7 +33,7 @@ class Connector:
     # -- population calls ------------------------------------------------------------
     def connect(self, pre, post, conn_spec, syn_spec, same_collection: bool):
         """nest.Connect on the id arrays of two NodeCollections."""
-        if len(pre) == 1 and len(post) == 1 and self._connect_pair(int(pre[0]), int(post[0]), conn_spec, syn_spec):
+        if len(pre) == 1 and len(post) == 1 and self.connect_pair(int(pre[0]), int(post[0]), conn_spec, syn_spec):
             return
         net = self.network
         synapse, conn_spec, syn_spec = self._validated(conn_spec, syn_spec)
@@ -68,44 +68,56 @@ class Connector:
         return synapse, conn_spec, syn_spec
 
     # -- single pairs ---------------------------------------------------------------
-    def _connect_pair(self, source, target, conn_spec, syn_spec) -> bool:
-        """One neuron to another without the general path's per-call work: its checks of the
+    def connect_pair(self, source, target, conn_spec, syn_spec) -> bool:
+        """One neuron (or generator) to a neuron without the general path's per-call work: the checks of the
         specs are made once per layout of the two (rule and flags, synapse model, which of weight
-        and delay are given as numbers) and remembered. The same connections and errors as the
-        general path; False, with nothing done, for any call the plan does not cover."""
+        and delay are given as numbers) and remembered, and a delay inside the extrema registered
+        so far needs no check. The same connections and errors as the general path; False, with
+        nothing done, for any call the plan does not cover."""
         key = _pair_key(conn_spec, syn_spec)
         if key is None or source == target:
             return False
-        if key not in self._pair_plans:
-            self._pair_plans[key] = self._pair_plan(conn_spec, syn_spec)  # raises what the general path raises
-        plan = self._pair_plans[key]
+        plan = self._pair_plans.get(key, _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = self._pair_plans[key] = self._pair_plan(conn_spec, syn_spec)  # raises what the general path raises
         net = self.network
-        if plan is None or net.synapse_models.get(plan[0].name) is not plan[0]:
+        if (plan is None or net.synapse_models.get(plan.synapse.name) is not plan.synapse
+                or plan.synapse.receptor_type != 0):  # a default receptor type set since: the general path
             return False
-        synapse, symmetric = plan
-        nodes = net.gap_capable() if synapse.kind == "gap" else net.neuron_mask()
-        if not (0 < source < len(nodes) and 0 < target < len(nodes) and nodes[source] and nodes[target]):
+        synapse = plan.synapse
+        targets = net.gap_capable() if synapse.kind == "gap" else net.port_zero_targets()
+        sources = targets if synapse.kind == "gap" or plan.symmetric else net.event_sources()
+        if not (0 < source < len(sources) and 0 < target < len(targets) and sources[source] and targets[target]):
             return False
-        spec = syn_spec if isinstance(syn_spec, dict) else {}
+        spec = syn_spec if type(syn_spec) is dict else {}
         weight = float(spec.get("weight", synapse.defaults["weight"]))
         steps = None
         if synapse.has_delay:
-            steps = int(self.grid.delay_steps(float(spec.get("delay", synapse.defaults["delay"]))))
-        sources, targets = ([source, target], [target, source]) if symmetric else ([source], [target])
-        self._commit(sources, targets, [weight] * len(sources), steps, synapse, synapse.receptor_type)
+            steps = plan.steps(spec.get("delay", synapse.defaults["delay"]), self.grid)
+            checked = self.delays.accepts(steps)
+        else:
+            checked = synapse.default_delay_checked
+        if not checked:  # a delay to register (or refuse), or the model's first use: the full commit
+            sources, targets = ([source, target], [target, source]) if plan.symmetric else ([source], [target])
+            self._commit(sources, targets, [weight] * len(sources), steps, synapse, 0)
+            return True
+        # connectable at port 0: two neurons of a gap-junction model; a neuron or generator to a
+        # neuron without receptor types
+        net.connections_changed = True
+        net.connections.add_pair(source, target, weight, steps or 0, synapse.syn_id, plan.symmetric)
         return True
 
     def _pair_plan(self, conn_spec, syn_spec):
-        """(synapse model, make_symmetric) if a pair of distinct neurons is connected by
-        :meth:`_connect_pair` with these specs, else None; the general path's errors for
-        specs that are invalid whatever the nodes."""
+        """A :class:`_PairPlan` if a pair of distinct neurons is connected by :meth:`connect_pair`
+        with these specs, else None; the general path's errors for specs that are invalid
+        whatever the nodes."""
         synapse, spec, syn_values = self._validated(conn_spec, syn_spec)
         if spec["rule"] not in ("one_to_one", "all_to_all") or synapse.requires_symmetric and not (
                 spec["rule"] == "one_to_one" and spec["make_symmetric"]):
             return None  # the general path decides (with the populations)
         if spec["make_symmetric"] and spec["rule"] != "one_to_one":
             return None
-        return synapse, spec["make_symmetric"]
+        return _PairPlan(synapse, spec["make_symmetric"])
 
     # -- connect arrays ----------------------------------------------------------------
     def connect_arrays(self, pre, post, syn_spec):
@@ -193,6 +205,29 @@ class Connector:
             net.connections.set_weights(index, values["weight"])
 
 
+_UNPLANNED = object()
+
+
+class _PairPlan:
+    """How single pairs are connected for one layout of the specs: the synapse model, whether
+    the reverse connection is made too, and the delays met so far in steps."""
+
+    def __init__(self, synapse, symmetric):
+        self.synapse = synapse
+        self.symmetric = symmetric
+        self._steps = {}
+        self._grid = None
+
+    def steps(self, delay, grid) -> int:
+        """``delay`` (ms) in steps on ``grid``."""
+        if grid is not self._grid or len(self._steps) > 64:
+            self._steps, self._grid = {}, grid
+        steps = self._steps.get(delay)
+        if steps is None:
+            steps = self._steps[delay] = int(grid.delay_steps(float(delay)))
+        return steps
+
+
 def _pair_key(conn_spec, syn_spec):
     """What decides whether and how a single pair is connected: conn_spec's entries and the
     synapse model with the names of the numeric values given; None for other specs."""
@@ -210,7 +245,8 @@ def _pair_key(conn_spec, syn_spec):
     if type(syn_spec) is not dict or type(syn_spec.get("synapse_model", "")) is not str:
         return None
     for key, value in syn_spec.items():
-        if key != "synapse_model" and (key not in ("weight", "delay") or type(value) not in (int, float)):
+        if key != "synapse_model" and (key not in ("weight", "delay") or type(value) not in (int, float)
+                                       or value != value):  # NaN: the model's default (the general path)
             return None
     return conn, syn_spec.get("synapse_model"), "weight" in syn_spec, "delay" in syn_spec
 

@@ -17,12 +17,22 @@ class DelayChecker:
     def __init__(self, settings):
         self.settings = settings   # holds the registered extrema (ms) and whether the user set them
         self.frozen = None         # (min_delay, max_delay) in steps once simulated
+        self._known = (None, None, None)  # (settings.delay_extrema, grid, extrema in steps), cached
 
     def extrema(self):
         """(min_delay, max_delay) in steps: frozen, registered, or (1, 1) without any delay."""
         if self.frozen is not None:
             return self.frozen
         return self.settings.delay_extrema_steps() or (1, 1)
+
+    def accepts(self, steps: int) -> bool:
+        """Is a delay of ``steps`` inside the extrema registered so far (so that registering it is
+        allowed and changes nothing)? Cheap: for connections made one by one."""
+        s = self.settings
+        if self._known[0] is not s.delay_extrema or self._known[1] is not s.grid:
+            self._known = (s.delay_extrema, s.grid, s.delay_extrema_steps())
+        known = self._known[2]
+        return known is not None and known[0] <= steps <= known[1]
 
     def freeze(self):
         self.frozen = self.extrema()

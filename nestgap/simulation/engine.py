@@ -146,11 +146,17 @@ class Engine:
         """Every neuron of ``block`` over lags [frm, to); True if a WFR pass changed some V by more than tol."""
         s, k = self.settings, block.kernel
         block.buffers["SPIKED"][:] = False
-        named = {"origin": self.clock, "frm": frm, "to": to, "wfr": wfr, "order": s.wfr_interpolation_order,
-                 "tol": s.wfr_tol, "h": s.resolution, "ring": self.ring, **block.arrays()}
-        arguments = [named[name] for name in k.UPDATE_ARGUMENTS[2:]]  # after first and last
-        changed = self._tasks.run(self.threads, len(block), k.LANES,
-                                  lambda first, last: k.update_task(first, last, *arguments))
+        # lanes take the neurons dearest first (attempts in the last pass), from a counter all
+        # threads share: lanes run full, and threads end together, with cheap neurons (results
+        # do not depend on the order)
+        block.buffers["ORDER"][:] = np.argsort(-block.buffers["COST"], kind="stable")
+        block.buffers["NEXT"][0] = 0
+        named = {"last": len(block), "origin": self.clock, "frm": frm, "to": to, "wfr": wfr,
+                 "order": s.wfr_interpolation_order, "tol": s.wfr_tol, "h": s.resolution, "ring": self.ring,
+                 **block.arrays()}
+        arguments = [named[name] for name in k.UPDATE_ARGUMENTS]
+        threads = min(self.threads, -(-len(block) // k.LANES))
+        changed = self._tasks.every(threads, lambda: k.update_task(*arguments))
         return changed > 0
 
     def _waveform_relaxation(self, frm, to):
@@ -179,11 +185,9 @@ class Engine:
             deliver = block.kernel.deliver_gap_coefficients
             arguments = (route.indptr, route.sources, route.weights, stacked, block.buffers["GAP_G"],
                          block.buffers["GAP_C"])
-            n = len(route.indptr) - 1
-            if len(route.weights) * stacked.shape[1] > 100_000:  # threads only where the work pays for them
-                self._tasks.run(self.threads, n, 64, lambda first, last: deliver(first, last, *arguments))
-            else:
-                deliver(0, n, *arguments)
+            counter = np.zeros(1, np.int64)  # the threads take targets from it, 16 at a time
+            threads = self.threads if len(route.weights) * stacked.shape[1] > 100_000 else 1  # where it pays
+            self._tasks.every(threads, lambda: deliver(counter, 16, *arguments))
 
     # -- devices -------------------------------------------------------------------------
     def _update_devices(self, frm, to):

@@ -17,6 +17,7 @@ refused SetStatus changes no node (NEST applies what it processed before the
 failing entry, node or connection).
 """
 
+import copy
 import math
 import os
 from pathlib import Path
@@ -268,9 +269,9 @@ class Kernel:
             if "time_in_steps" in d and device.element_type == "recorder" and self.engine.simulated:
                 raise BadProperty(f"{device.name}: Property time_in_steps cannot be set after Simulate has been "
                                   "called.")
-            probe = type(device)(device.node_id, device.params)
-            probe.now = device.now = self.engine.time_steps
-            probe.model = device.model
+            device.now = self.engine.time_steps
+            probe = copy.copy(device)
+            probe.params = dict(device.params)
             probe.set_status(d, self.settings.grid)
         for block, rows, dicts in groups.values():
             block.set_status(rows, dicts, lambda row, b=block: f"Setting status of a '{b.model_names[row]}' "
@@ -342,6 +343,11 @@ class Kernel:
         elif isinstance(conn_spec, dict):
             check_convertible(conn_spec)
         self.connector.connect(pre, post, conn_spec, syn_spec, same_collection)
+
+    def connect_pair(self, source: int, target: int, conn_spec, syn_spec) -> bool:
+        """Connect one neuron to another if the specs allow the single-pair path; False (nothing
+        done) otherwise, and the caller takes the general path."""
+        return self.connector.connect_pair(source, target, conn_spec, syn_spec)
 
     def connect_arrays(self, pre, post, syn_spec):
         self.connector.connect_arrays(pre, post, syn_spec)

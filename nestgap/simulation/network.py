@@ -45,7 +45,7 @@ class Network:
         self.nodes_changed = False           # NEST's flags: the connection infrastructure must be rebuilt
         self.connections_changed = False
         self.structure_version = 0           # incremented whenever nodes are created
-        self._node_masks = (-1, None, None)  # (structure_version, neuron by id, gap junctions by id)
+        self._node_masks = (-1, None, None, None, None)  # version; by id: neuron, gap junctions, event source, port 0
         self.defaults_modified = False       # SetDefaults or CopyModel was used (fixes the time grid)
         self.copies = []                     # node models made by CopyModel, in order
 
@@ -267,15 +267,30 @@ class Network:
         """By node id (index 0 unused): does the node support gap junctions."""
         return self._masks()[1]
 
+    def event_sources(self):
+        """By node id (index 0 unused): does the node send spikes or currents to neurons over static
+        connections (a neuron or a generator)."""
+        return self._masks()[2]
+
+    def port_zero_targets(self):
+        """By node id (index 0 unused): is the node a neuron whose receptor type 0 takes every
+        event (a model without receptor types: see :meth:`receptor_ports`)."""
+        return self._masks()[3]
+
     def _masks(self):
-        version, neuron, capable = self._node_masks
+        version, neuron, capable, sender, untyped = self._node_masks
         if version != self.structure_version:
-            neuron, capable = np.zeros(self.size + 1, bool), np.zeros(self.size + 1, bool)
+            size = self.size + 1
+            neuron, capable, sender, untyped = (np.zeros(size, bool) for _ in range(4))
             for first, n, model_name, block in self._ranges:
-                neuron[first:first + n] = block is not None
-                capable[first:first + n] = block is not None and self.neuron_model(model_name).supports_gap_junctions
-            self._node_masks = (self.structure_version, neuron, capable)
-        return neuron, capable
+                model = self.neuron_model(model_name) if block is not None else None
+                neuron[first:first + n] = model is not None
+                capable[first:first + n] = model is not None and model.supports_gap_junctions
+                untyped[first:first + n] = model is not None and not model.receptor_types
+            sender[:] = neuron
+            sender[[i for i, d in self.devices.items() if d.role in ("stepwise", "scheduled")]] = True
+            self._node_masks = (self.structure_version, neuron, capable, sender, untyped)
+        return neuron, capable, sender, untyped
 
     def _check_recordables(self, multimeter, targets):
         """NEST refuses Connect(multimeter, neuron) if the neuron cannot record one of record_from."""

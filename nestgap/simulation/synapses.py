@@ -125,6 +125,14 @@ class ConnectionTable:
         self._n += 1
         self.version += 1
 
+    def add_pair(self, source: int, target: int, weight: float, delay: int, syn_id: int, symmetric: bool):
+        """source -> target, and with ``symmetric`` target -> source, at receptor port 0 (as :meth:`add_one`)."""
+        self._single.append((source, target, weight, delay, syn_id, 0))
+        if symmetric:
+            self._single.append((target, source, weight, delay, syn_id, 0))
+        self._n += 1 + symmetric
+        self.version += 1
+
     def _gather_single(self):
         """The connections added one by one, as a chunk."""
         if self._single:

@@ -1,14 +1,15 @@
-"""Threads that run compiled kernel functions on ranges of rows in parallel.
+"""Threads that run compiled kernel functions in parallel.
 
 Compiled kernel functions release the GIL, so plain Python threads run them on
-all cores. Work over ``n`` rows is cut into tasks of consecutive rows, at most
-four per thread and at most ceil(n / min_rows) (so no task has fewer than
-min_rows / 2 rows); each thread takes the next task when it finishes one. Kernels give the same numbers however the rows are
-grouped, so results do not depend on the thread count. A forked child starts
-its own threads when it first needs them.
+all cores. :meth:`TaskThreads.every` runs one function on several threads at
+once; the kernel functions share their work out themselves, from a counter the
+threads share (update_task: the lanes of all threads take the neurons one by
+one, so no thread waits while another has neurons left; gap-junction delivery:
+targets in chunks). Kernels give the same numbers however the work is shared
+out, so results do not depend on the thread count. A forked child starts its
+own threads when it first needs them.
 """
 
-import itertools
 import os
 import queue
 import threading
@@ -32,26 +33,16 @@ class TaskThreads:
             self._inboxes.append(inbox)
         return self._inboxes[:n]
 
-    def run(self, threads, n, min_rows, task) -> int:
-        """Sum of ``task(first, last)`` (None counts 0) over tasks covering rows [0, n), on ``threads`` threads."""
-        n_tasks = min(-(-n // min_rows), 4 * threads)
-        if n_tasks <= 1 or threads <= 1:
-            return sum(task(n * k // n_tasks, n * (k + 1) // n_tasks) or 0 for k in range(n_tasks))
-        following = itertools.count()  # next() is atomic under the GIL
-
-        def work():
-            total = 0
-            for k in following:
-                if k >= n_tasks:
-                    return total
-                total += task(n * k // n_tasks, n * (k + 1) // n_tasks) or 0
-
-        helpers = self._helpers(min(threads, n_tasks) - 1)
+    def every(self, threads, work) -> int:
+        """Sum of ``work()`` (None counts 0) run once on each of ``threads`` threads at once."""
+        if threads <= 1:
+            return work() or 0
+        helpers = self._helpers(threads - 1)
         for inbox in helpers:
             inbox.put(work)
         total, error = 0, None
         try:
-            total = work()
+            total = work() or 0
         except BaseException as exception:  # let the helpers finish first: they share the arrays
             error = exception
         for _ in helpers:

@@ -90,9 +90,9 @@ def test_vectorised_rhs_equals_reference_also_in_exp_special_cases(kernel, order
 
 
 def test_results_do_not_depend_on_how_neurons_are_grouped_into_lanes(monkeypatch):
-    """50 gap-coupled neurons on 2 virtual processes: 1 OS thread makes 4 tasks of 12-13 neurons,
-    2 threads 7 tasks of 7-8, so neurons share lanes with different neighbours and are refilled at
-    other times."""
+    """50 gap-coupled neurons on 2 virtual processes, on 1 OS thread and on 2, whose lanes take
+    the neurons from a shared counter as they finish the previous one: neurons share lanes with
+    different neighbours and are taken at other times."""
     import nestgap as nest
     from nestgap.scenarios import gallery
 

@@ -1,4 +1,4 @@
-"""Threads run the compiled kernel: same numbers with any grouping, errors surface, safe with fork."""
+"""Threads run the compiled kernel: work shared by an atomic counter, errors surface, safe with fork."""
 
 import multiprocessing
 import threading
@@ -9,41 +9,55 @@ import pytest
 from nestgap.simulation.threads import TaskThreads
 
 
-@pytest.mark.parametrize("threads, n, min_rows", [(1, 50, 8), (2, 50, 8), (2, 3, 8), (3, 1000, 64), (2, 0, 8)])
-def test_tasks_cover_every_row_once(threads, n, min_rows):
-    seen, lock = [], threading.Lock()
-
-    def task(first, last):
-        with lock:
-            seen.append((first, last, threading.get_ident()))
-        return last - first
-
-    assert TaskThreads().run(threads, n, min_rows, task) == n
-    rows = sorted(r for first, last, _ in seen for r in range(first, last))
-    assert rows == list(range(n))
-    assert all(last - first >= min_rows / 2 or len(seen) == 1 for first, last, _ in seen)
-    assert len(seen) <= 4 * threads
-
-
-def test_both_threads_work_and_a_failing_task_raises_after_all_finished():
+def test_every_runs_on_all_threads_at_once_and_a_failure_raises_after_all_finished():
     pool, started, barrier = TaskThreads(), [], threading.Barrier(2, timeout=30)
 
-    def task(first, last):
+    def work():
         started.append(threading.get_ident())
-        barrier.wait()  # only returns if two threads run tasks at the same time
+        barrier.wait()  # only returns if two threads run at the same time
         return 1
 
-    assert pool.run(2, 16, 8, task) == 2
+    assert pool.every(2, work) == 2
     assert len(set(started)) == 2
 
-    def failing(first, last):
-        if first == 0:
-            raise ValueError("task 0 failed")
+    calls = []
+
+    def failing():
+        calls.append(threading.get_ident())
+        if len(calls) == 1:
+            raise ValueError("first call failed")
         return 1
 
-    with pytest.raises(ValueError, match="task 0 failed"):
-        pool.run(2, 64, 8, failing)
-    assert pool.run(2, 64, 8, lambda first, last: 1) == 8  # still usable
+    with pytest.raises(ValueError, match="first call failed"):
+        pool.every(2, failing)
+    assert len(calls) == 2  # the other thread finished before the error surfaced
+    assert pool.every(2, lambda: 1) == 2  # still usable
+
+
+def test_threads_share_a_counter_without_taking_a_value_twice():
+    """What the lanes of update_task and gap delivery rely on: take() is one atomic step."""
+    import numba
+
+    from nestgap.codegen import jit
+
+    with jit.compiling_with_numba():
+        from nestgap.codegen.atomics import take
+
+    @numba.njit(nogil=True)
+    def count(counter, taken, n):
+        mine = 0
+        while True:
+            k = take(counter)
+            if k >= n:
+                return mine
+            taken[k] += 1
+            mine += 1
+
+    counter, taken = np.zeros(1, np.int64), np.zeros(3_000_000, np.int64)
+    shares = []
+    TaskThreads().every(2, lambda: shares.append(count(counter, taken, len(taken))))
+    assert sum(shares) == len(taken) and np.all(taken == 1)
+    assert min(shares) > 0  # both threads took some
 
 
 def _simulate(_=None):
