@@ -38,6 +38,13 @@ def _kernel(nest, threads):
     gallery.wfr_settings(nest)
 
 
+def _populations(nest, threads, simtime):
+    """numpy's inputs for ``simtime`` ms, a fresh kernel, the neurons and the spike recorder."""
+    inputs = gallery.deterministic_inputs(simtime=simtime)
+    _kernel(nest, threads)
+    return inputs, nest.Create("hh_psc_alpha_gap", inputs["n_neuron"]), nest.Create("spike_recorder")
+
+
 def _trains(inputs):
     return [np.asarray(stamps, np.int64) * gallery.STEPSIZE for stamps in inputs["poisson_stamps"]]
 
@@ -52,11 +59,8 @@ def arrays(nest, gap_weight, threads, simtime):
 
 
 def pairs(nest, gap_weight, threads, simtime):
-    inputs = gallery.deterministic_inputs(simtime=simtime)
+    inputs, neurons, sr = _populations(nest, threads, simtime)
     n = inputs["n_neuron"]
-    _kernel(nest, threads)
-    neurons = nest.Create("hh_psc_alpha_gap", n)
-    sr = nest.Create("spike_recorder")
     generators = nest.Create("spike_generator", n, params=[{"spike_times": t} for t in _trains(inputs)])
     inhibition = {"synapse_model": "static_synapse", "weight": gallery.J_INH, "delay": gallery.DELAY}
     for target, sources in enumerate(inputs["inh_sources"]):
@@ -74,11 +78,8 @@ def pairs(nest, gap_weight, threads, simtime):
 
 
 def rules(nest, gap_weight, threads, simtime):
-    inputs = gallery.deterministic_inputs(simtime=simtime)
+    inputs, neurons, sr = _populations(nest, threads, simtime)
     n = inputs["n_neuron"]
-    _kernel(nest, threads)
-    neurons = nest.Create("hh_psc_alpha_gap", n)
-    sr = nest.Create("spike_recorder")
     generators = nest.Create("spike_generator", n)
     generators.set([{"spike_times": t} for t in _trains(inputs)])
     nest.Connect(neurons, neurons, {"rule": "pairwise_bernoulli", "p": gallery.INH_PER_NEURON / n,

@@ -39,22 +39,26 @@ def cpp_type(value) -> str | None:
         return "std::string"
     if isinstance(value, dict):
         return "Dictionary"
-    if isinstance(value, np.ndarray) and value.dtype.kind not in "biuf":
-        return None  # PyNEST converts numeric arrays only
+    if isinstance(value, np.ndarray) and value.dtype.kind not in "iuf":
+        return None  # PyNEST converts numeric arrays only (numpy bools are no number to it)
     if isinstance(value, (list, tuple, np.ndarray)):
         if len(value) == 0:
             return "EmptyList"
+        if isinstance(value, np.ndarray) and value.ndim == 1:  # elements of one type: no need to look at each
+            return _vector("long" if value.dtype.kind in "iu" else "double")
+        if type(value) is list and all(type(v) is float for v in value):  # the commonest list, quickly
+            return _vector("double")
         kinds = {cpp_type(v) for v in value}
         if None in kinds:
             return None
-        if len(kinds) == 1:
-            element = kinds.pop()
-            element = "std::string" if element == "std::string" else element
-            return f"std::vector<{element}, std::allocator<{element}> >"
-        return "ArrayDatum"
+        return _vector(kinds.pop()) if len(kinds) == 1 else "ArrayDatum"
     if hasattr(value, "emit"):
         return "std::shared_ptr<nest::Parameter>"
     return None
+
+
+def _vector(element: str) -> str:
+    return f"std::vector<{element}, std::allocator<{element}> >"
 
 
 def check_convertible(params: dict):
@@ -106,6 +110,8 @@ def read_string(key, value) -> str:
 
 def read_doubles(key, value) -> np.ndarray:
     """A vector<double>: a list, tuple or 1-d array of numbers."""
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iuf":
+        return value.astype(np.float64)  # numbers all (numpy bools are none)
     if not isinstance(value, (list, tuple, np.ndarray)) or np.ndim(value) != 1 \
             or not all(_number(v) for v in value):
         raise cast_error(key, value, "std::vector<double>")

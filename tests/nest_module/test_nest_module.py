@@ -22,7 +22,6 @@ import nest
 import numpy as np
 import pytest
 
-from nestgap.exceptions import ToolchainError
 from nestgap.frontend.errors import ModelError
 from nestgap.nest_module import MissingPrerequisite, NestModuleError, PatchError, build_module, install
 from nestgap.nest_module import builder as builder_module
@@ -33,14 +32,6 @@ from support import ROOT
 MODEL_FILE = os.path.join(str(ROOT), "models",
                           "hh_psc_alpha_gap.nestml")
 BUILTIN = "hh_psc_alpha_gap"
-
-
-@pytest.fixture(scope="module")
-def built():
-    try:
-        return build_module(MODEL_FILE, log=print)
-    except ToolchainError as error:  # e.g. a missing Debian package: fail, naming it
-        pytest.fail(f"building the NEST module failed: {error}", pytrace=False)
 
 
 @pytest.fixture(scope="module")

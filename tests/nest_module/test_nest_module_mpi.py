@@ -20,20 +20,7 @@ import nest
 import numpy as np
 import pytest
 
-from nestgap.exceptions import ToolchainError
-from nestgap.nest_module import build_module
-from support import ROOT
 from validation import mpi_gallery, mpi_nest, mpi_rank
-
-MODEL_FILE = os.path.join(str(ROOT), "models", "hh_psc_alpha_gap.nestml")
-
-
-@pytest.fixture(scope="module")
-def built():
-    try:
-        return build_module(MODEL_FILE, log=print)
-    except ToolchainError as error:  # e.g. a missing Debian package: fail, naming it
-        pytest.fail(f"building the NEST module failed: {error}", pytrace=False)
 
 
 def _source(built, suffix):
