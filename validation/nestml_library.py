@@ -207,7 +207,10 @@ class Row:
 def _first_line(text) -> str:
     """The first line of an error, without the file name and position of NESTML's messages."""
     text = re.sub(r"^\S*\.nestml:[^:]*:[^:]*: ", "", str(text).strip())
-    return text.splitlines()[0][:160] if text else "?"
+    if not text:
+        return "?"
+    line = text.splitlines()[0]
+    return line if len(line) <= 160 else line.split("; ")[0][:160]  # its first clause where it is long
 
 
 def run_isolated(simulator, model, path=None, library=None):
