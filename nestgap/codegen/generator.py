@@ -532,12 +532,14 @@ class _Generator:
     def _k1_reuse(self) -> bool:
         """May f(0, y) computed at a step's start (the slope of the WFR interpolation) serve as the
         integrator's first k1? Yes if the update block integrates once, every ODE, at its top level,
-        and assigns to no ODE state variable before."""
+        and assigns before it to no state variable the right-hand side reads (NESTML's f(0, y) reads
+        the neuron's state as it is at the step's start)."""
         update = self.spec.update
         top = [k for k, stmt in enumerate(update) if isinstance(stmt, ir.IntegrateODEs)]
         if len(self.calls) != 1 or len(top) != 1 or update[top[0]].variables is not None or not self.calls[0].numeric:
             return False
-        return not any(isinstance(sub, ir.Assign) and sub.name in self.ode
+        read = set(self.ode) | set(self.rhs_aux)
+        return not any(isinstance(sub, ir.Assign) and sub.name in read
                        for stmt in update[:top[0]] for sub in ir.walk(stmt))
 
     def _is_integer_internal(self, name):

@@ -74,3 +74,69 @@ def test_forked_children_can_simulate_after_the_parent_did():
     with multiprocessing.get_context("fork").Pool(2) as pool:
         children = pool.map_async(_simulate, range(2)).get(timeout=300)  # a killed child never answers
     assert children == [parent, parent]
+
+
+GAP_AUX_MODEL = """
+# gap_aux_neuron - a leaky neuron whose ODE reads a state variable without an ODE of its own
+#
+# Code generation options
+# +++++++++++++++++++++++
+#
+# .. code-block:: json
+#
+#    {"solver": "numeric",
+#     "gap_junctions": {"enable": true, "membrane_potential_variable": "V_m", "gap_current_port": "I_gap"}}
+#
+model gap_aux_neuron:
+    state:
+        V_m mV = -65 mV
+        I_extra pA = 0 pA
+
+    equations:
+        V_m' = (-g_L * (V_m - E_L) + I_extra + I_gap) / C_m
+
+    parameters:
+        C_m pF = 100 pF
+        g_L nS = 10 nS
+        E_L mV = -65 mV
+        I_step pA = 0 pA
+
+    input:
+        I_gap pA <- continuous
+
+    update:
+        I_extra = I_step            # read by the right-hand side: set before the integration ...
+        if g_L > 0 nS:              # (not at the top level: the WFR slope at the step's start is computed apart)
+            integrate_odes()
+        I_extra = 0.5 * I_step      # ... and changed after it (seen by the WFR slope at the step's end)
+"""
+
+
+def _pairs_of_gap_aux_neurons(folder, order, threads):
+    """Ten gap-coupled pairs with different I_step, created in ``order``; final V_m per pair index."""
+    import nestgap as nest
+    nest.ResetKernel()
+    nest.Install(str(folder / "gap_aux_neuron.nestml"))
+    nest.total_num_virtual_procs = threads
+    nest.set(use_wfr=True, wfr_interpolation_order=3, wfr_tol=1e-6)
+    final = {}
+    neurons = {}
+    for pair in order:
+        neurons[pair] = nest.Create("gap_aux_neuron", 2, params={"I_step": [50.0 * (pair + 1), -20.0 * pair]})
+        nest.Connect(neurons[pair][0], neurons[pair][1], {"rule": "one_to_one", "make_symmetric": True},
+                     {"synapse_model": "gap_junction", "weight": 5.0})
+    nest.Simulate(10.0)
+    for pair, pn in neurons.items():
+        final[pair] = np.asarray(pn.V_m)
+    return final
+
+
+def test_gap_models_whose_odes_read_other_state_do_not_depend_on_lanes_or_threads(tmp_path):
+    """A lane serves one neuron after another: the WFR slopes of a neuron must read its own state
+    without ODE (here I_extra), as it is at that moment, never the lane's previous neuron's."""
+    (tmp_path / "gap_aux_neuron.nestml").write_text(GAP_AUX_MODEL.lstrip())  # the header opens the file
+    forward = _pairs_of_gap_aux_neurons(tmp_path, range(10), threads=1)
+    backward = _pairs_of_gap_aux_neurons(tmp_path, reversed(range(10)), threads=1)
+    two_threads = _pairs_of_gap_aux_neurons(tmp_path, range(10), threads=2)
+    for pair in range(10):
+        assert forward[pair].tolist() == backward[pair].tolist() == two_threads[pair].tolist(), pair
