@@ -120,12 +120,11 @@ class NodeCollection:
             raise OverflowError(f"Python integer {int(key[key < 0][0])} out of bounds for uint64 (position)")
         if len(np.unique(key)) != len(key):
             raise ValueError("All node IDs in a NodeCollection have to be unique")
-        # NEST then looks at the positions one by one: inside the collection, not below the previous one
-        bad = (key >= len(self)) | (key < np.r_[np.iinfo(np.int64).min, key[:-1]])
-        if bad.any():
-            k = int(np.argmax(bad))
-            if key[k] >= len(self):
-                raise IndexError(f"pos {int(key[k])} points outside of the NodeCollection")
+        # NEST then checks that every position is inside the collection, then that they ascend
+        outside = key >= len(self)
+        if outside.any():
+            raise IndexError(f"pos {int(key[np.argmax(outside)])} points outside of the NodeCollection")
+        if (np.diff(key) < 0).any():
             raise BadProperty("Indices must be sorted in ascending order")
         return NodeCollection._from_ids(self._ids[key])
 

@@ -112,6 +112,8 @@ def read_doubles(key, value) -> np.ndarray:
     """A vector<double>: a list, tuple or 1-d array of numbers."""
     if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iuf":
         return value.astype(np.float64)  # numbers all (numpy bools are none)
+    if type(value) is list and all(type(v) is float for v in value):  # the commonest list, quickly
+        return np.array(value, dtype=np.float64)
     if not isinstance(value, (list, tuple, np.ndarray)) or np.ndim(value) != 1 \
             or not all(_number(v) for v in value):
         raise cast_error(key, value, "std::vector<double>")

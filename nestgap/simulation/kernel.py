@@ -58,6 +58,10 @@ def _memory_kib() -> int:
 _PLAIN = (int, float, str, bool)
 
 
+#: NEST's refusal of a recorder's status change between Prepare and Cleanup (generators may change)
+_RECORDER_IN_CONTEXT = "Recorder parameters cannot be changed while inside a Prepare/Run/Cleanup context."
+
+
 def _iterable(value) -> bool:
     """PyNEST's test whether a status value holds one value per node."""
     return isinstance(value, (list, tuple, str, dict)) or (isinstance(value, np.ndarray) and value.ndim > 0)
@@ -162,6 +166,9 @@ class Kernel:
         if not self.is_model(name):
             raise UnknownComponent(f"{name} is not a known component.")
         check_convertible(params)
+        device = self.network.device_class(name)
+        if device is not None and device.element_type == "recorder" and self.prepared:
+            raise BadProperty(f"Setting status of model '{name}': {_RECORDER_IN_CONTEXT}")
         self.network.set_defaults(name, params)
 
     def copy_model(self, existing, new, params=None):
@@ -203,10 +210,12 @@ class Kernel:
 
     def node_status(self, ids, keys=None) -> list:
         """Status dicts of the nodes ``ids`` (all entries, or only ``keys`` that a node has)."""
-        result = []
+        result, model_ids = [], {}  # a model's id is looked up once (it reads the model folders)
         grid = self.settings.grid
         for node_id in ids:
             model, block, where = self.network.locate(int(node_id))
+            if model not in model_ids:
+                model_ids[model] = self.network.model_id(model)
             if block is None:
                 status = where.status()
                 if hasattr(where, "events"):
@@ -214,7 +223,7 @@ class Kernel:
             else:
                 status = block.get_status(where, self.network.neuron_models[model])
             status.update(self._node_extras(int(node_id), device=block is None),
-                          model_id=self.network.model_id(model))
+                          model_id=model_ids[model])
             result.append(status if keys is None else {k: status[k] for k in keys if k in status})
         return result
 
@@ -266,6 +275,8 @@ class Kernel:
                 groups[id(block)][1].append(where)
                 groups[id(block)][2].append(d)
         for device, d in devices:  # validate devices on copies first
+            if device.element_type == "recorder" and self.prepared:
+                raise BadProperty(f"{device.name}: {_RECORDER_IN_CONTEXT}")
             if "time_in_steps" in d and device.element_type == "recorder" and self.engine.simulated:
                 raise BadProperty(f"{device.name}: Property time_in_steps cannot be set after Simulate has been "
                                   "called.")
@@ -288,12 +299,15 @@ class Kernel:
         KeyError); otherwise every value goes to every node (so 'spike_times' stays whole).
         """
         first = self.node_status(ids[:1])[0]
+        # a random parameter is no iterable to PyNEST: it is drawn per node whether or not others split
+        split = any(_iterable(value) and key in first and not _iterable(first[key]) for key, value in params.items())
         drawn = self._random_values(ids, {k: v for k, v in params.items() if is_parameter(v)})
-        values = {key: drawn.get(key, value) for key, value in params.items()}
-        split = any(_iterable(value) and key in first and not _iterable(first[key]) for key, value in values.items())
         per_node = [{} for _ in ids]
-        for key, value in values.items():
+        for key, value in params.items():
             for i, d in enumerate(per_node):
+                if key in drawn:
+                    d[key] = drawn[key][i]
+                    continue
                 if not (split and _iterable(value)):
                     d[key] = value
                     continue

@@ -97,6 +97,33 @@ def test_run_order_errors_as_nest(nest, ng, call):
     assert "Prepare" in message
 
 
+@pytest.mark.parametrize("change", [
+    lambda sim, sr, mm: sr.set(start=1.0),
+    lambda sim, sr, mm: sr.set(n_events=0),
+    lambda sim, sr, mm: mm.set(interval=2.0),
+    lambda sim, sr, mm: sim.SetDefaults("spike_recorder", {"start": 1.0}),
+], ids=["recorder start", "recorder n_events", "multimeter interval", "recorder defaults"])
+def test_recorders_are_fixed_between_prepare_and_cleanup_as_nest(nest, ng, change):
+    def build(sim):
+        sr, mm = sim.Create("spike_recorder"), sim.Create("multimeter")
+        sim.Prepare()
+        try:
+            change(sim, sr, mm)
+        finally:
+            sim.Cleanup()
+    assert_same_error(nest, ng, build)
+
+
+def test_generators_may_change_between_prepare_and_cleanup_as_nest(nest, ng):
+    def build(sim):
+        pg = sim.Create("poisson_generator")
+        sim.Prepare()
+        pg.set(rate=3.0)
+        sim.Cleanup()
+        return pg.rate
+    assert assert_same(nest, ng, build) == 3.0
+
+
 def test_reset_kernel_ends_prepare(nest, ng):
     def build(sim):
         sim.Prepare()

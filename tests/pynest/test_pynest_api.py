@@ -132,6 +132,8 @@ def test_slicing(nest, ng, key):
     lambda sim: ten(sim)[[3, 1]],
     lambda sim: ten(sim)[[3, 3]],
     lambda sim: ten(sim)[[1, 20]],
+    lambda sim: ten(sim)[[3, 1, 20]],  # every position inside first, then ascending
+    lambda sim: ten(sim)[np.array([2, 1, 10])],
     lambda sim: ten(sim)[[True, False]],
     lambda sim: ten(sim)[1.0],
     lambda sim: ten(sim)["a"],
@@ -150,7 +152,7 @@ def test_slicing(nest, ng, key):
     lambda sim: (ten(sim), sim.NodeCollection([1, 19]))[1],
     lambda sim: (ten(sim), sim.NodeCollection([0, 1]))[1],
     lambda sim: sim.NodeCollection(ten(sim)),
-], ids=["index", "negative-index", "unsorted", "duplicate", "list-outside", "short-mask", "float", "str",
+], ids=["index", "negative-index", "unsorted", "duplicate", "list-outside", "unsorted-outside", "array-unsorted-outside", "short-mask", "float", "str",
         "slice-stepped", "join-stepped", "join-overlap", "add-list", "radd-list", "in-str", "in-nc", "eq-list",
         "hash", "index-missing", "NC-unsorted", "NC-duplicate", "NC-unknown", "NC-zero", "NC-of-NC"])
 def test_node_collection_errors(nest, ng, build):

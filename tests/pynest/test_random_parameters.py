@@ -237,3 +237,21 @@ def test_composed_moments_match_nest():
     theirs = nest_draws(1.0 / nest.random.uniform(1.0, 2.0) + nest.random.exponential(1.0) ** 2)
     ours = (1.0 / ngr.uniform(1.0, 2.0) + ngr.exponential(1.0) ** 2).values_on(rng(13), N_NEST)
     assert_same_distribution(theirs, ours)
+
+
+def _set_with_a_random_entry(sim):
+    """set() with a random entry beside list-valued ones (NEST 3.10: a Parameter is no iterable)."""
+    sim.ResetKernel()
+    generators = sim.Create("poisson_generator", 2)
+    generators.set({"rate": sim.random.uniform(1.0, 3.0), "label": "ab"})
+    meters = sim.Create("multimeter", 2)
+    meters.set({"record_from": ["V_m"], "interval": sim.random.uniform_int(1) + 1.0})
+    return (generators.get("label"), generators.get("rate"), meters.get("record_from"), meters.get("interval"))
+
+
+def test_a_random_entry_does_not_split_the_others_as_nest():
+    theirs, ours = _set_with_a_random_entry(nest), _set_with_a_random_entry(nestgap)
+    assert theirs[0] == ours[0] == ("ab", "ab")
+    assert list(theirs[1]) == list(ours[1])  # drawn bit for bit, one value per generator
+    assert [tuple(r) for r in theirs[2]] == [tuple(r) for r in ours[2]] == [("V_m",), ("V_m",)]
+    assert list(theirs[3]) == list(ours[3]) == [1.0, 1.0]
