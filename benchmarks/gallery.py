@@ -205,6 +205,7 @@ def where_the_time_goes(scenario, weights, windows, threads):
     lines = ["| gap (nS) | window (ms) | update of every neuron (`update_task`, threads) (s) | gap-junction delivery "
              "(s) | slice loop, devices, spike routing, recorders (s) | all (s) | WFR iterations/slice |",
              "|---|---|---|---|---|---|---|"]
+    print("\n".join(lines), flush=True)
     for weight in weights:
         scenarios.BUILDERS[scenario](nest, weight, threads, windows[-1])
         nest.Simulate(FIRST)

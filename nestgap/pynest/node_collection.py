@@ -30,10 +30,12 @@ class NodeCollection:
             ids = np.array((low,), np.int64)
         else:
             given = [] if node_ids is None else node_ids
-            for node_id in np.ravel(np.asarray(given, dtype=object)):  # PyNEST converts them one by one
+            # PyNEST converts them one by one to unsigned numbers (an integer array: all at once)
+            whole = isinstance(given, np.ndarray) and given.dtype.kind in "iu"
+            for node_id in (given[given < 0][:1] if whole else np.ravel(np.asarray(given, dtype=object))):
                 if not isinstance(node_id, numbers.Real):
                     raise TypeError(f"an integer is required (got {node_id!r})")
-                if isinstance(node_id, numbers.Real) and node_id < 0:  # to an unsigned number
+                if node_id < 0:
                     raise OverflowError(f"can't convert negative value to size_t (node id {node_id})")
             ids = np.asarray(given, dtype=np.int64).ravel()
             # NEST's order of checks: ascending, the first id a node, unique, the last id a node

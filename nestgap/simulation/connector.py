@@ -24,7 +24,7 @@ class Connector:
         self.network = network
         self.delays = delays          # the kernel's DelayChecker
         self.streams = streams        # () -> the kernel's RandomStreams
-        self._pair_plans = {}         # layout of (conn_spec, syn_spec) -> (synapse, make_symmetric) or None
+        self._pair_plans = {}         # layout of (conn_spec, syn_spec) -> _PairPlan, or None (general path)
 
     @property
     def grid(self):
