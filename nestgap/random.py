@@ -228,9 +228,7 @@ def function(name, operand):
 
 
 def bound(name, operand, value):
-    """min or max of a parameter (or number) and a number."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"nest.math.{name}: the second argument must be a number, got {value!r}")
+    """min or max of a parameter (or number) and a number (PyNEST takes float(value))."""
     return _Bound(name, Parameter._operand(operand), float(value))
 
 

@@ -31,6 +31,14 @@ def test_parameter_values_as_nest(nest, ng):
     assert_same(nest, ng, draws)
 
 
+@pytest.mark.parametrize("bound", ["0.5", True, "a", None], ids=["numeric-string", "bool", "string", "none"])
+def test_min_and_max_take_what_float_takes_as_pynest(nest, ng, bound):
+    def build(sim):
+        u = sim.random.uniform(0.0, 1.0)
+        return sim.math.min(u, bound).GetValue(), sim.math.max(u, bound).GetValue()
+    assert outcome(ng, build)[:2] == outcome(nest, build)[:2]
+
+
 def test_redraw_gives_up_after_nest_s_number_of_draws(nest, ng):
     """NEST gives up after 1000 draws; the next value shows how many were drawn."""
     def build(sim):
