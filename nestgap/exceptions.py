@@ -11,6 +11,8 @@ only logs the explanation.
 import numbers
 import types
 
+import numpy as np
+
 
 class KernelException(Exception):
     """Base class of every error the simulation kernel raises."""
@@ -113,12 +115,61 @@ def bad_delay(delay_ms: float, text: str) -> BadDelay:
     return BadDelay(f"Delay value {delay_ms:g} is invalid: {text}")
 
 
-def type_mismatch(key: str, value, expected: str) -> TypeMismatch:
-    """NEST's error for a dictionary entry of the wrong type; ``expected`` is "long", "double" or "bool"."""
-    kinds = ((bool, "bool"), (numbers.Integral, "long"), (numbers.Real, "double"), (str, "std::string"))
-    given = next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)
-    return TypeMismatch(f"Expected datatype: Failed to cast '{key}' from {given} to type {expected}"
-                        + ("." if expected == "double" else ""))
+# -- NEST's errors for values of the wrong C++ type ------------------------------------
+# NEST 3.10 reads a status entry as the C++ type the model declares; PyNEST first converts
+# the Python value (numbers, strings, dicts, numeric sequences). Observed with the wheel.
+
+def cpp_type(value) -> str | None:
+    """The C++ type NEST names for a Python value in a cast error (None: PyNEST cannot convert it)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, numbers.Integral) and not isinstance(value, np.bool_):
+        return "long"
+    if isinstance(value, numbers.Real) and not isinstance(value, np.bool_):
+        return "double"
+    if isinstance(value, str):
+        return "std::string"
+    if isinstance(value, dict):
+        return "Dictionary"
+    if isinstance(value, np.ndarray) and value.dtype.kind not in "iuf":
+        return None  # PyNEST converts numeric arrays only (numpy bools are no number to it)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        if len(value) == 0:
+            return "EmptyList"
+        if isinstance(value, np.ndarray) and value.ndim == 1:  # elements of one type: no need to look at each
+            return _vector("long" if value.dtype.kind in "iu" else "double")
+        if type(value) is list and all(type(v) is float for v in value):  # the commonest list, quickly
+            return _vector("double")
+        kinds = {cpp_type(v) for v in value}
+        if None in kinds:
+            return None
+        return _vector(kinds.pop()) if len(kinds) == 1 else "ArrayDatum"
+    if hasattr(value, "emit"):
+        return "std::shared_ptr<nest::Parameter>"
+    return None
+
+
+def _vector(element: str) -> str:
+    return f"std::vector<{element}, std::allocator<{element}> >"
+
+
+def check_convertible(params: dict):
+    """PyNEST's conversion of a status dictionary to NEST's: a value of a type it does not know
+    (None, a numpy bool, an object) is an AttributeError naming the key."""
+    for key, value in params.items():
+        if cpp_type(value) is None:
+            raise cast_error(key, value, "")
+
+
+def cast_error(key, value, target) -> Exception:
+    """NEST's TypeMismatch for ``value`` read as ``target``; PyNEST's AttributeError for a value it
+    cannot convert at all (e.g. None)."""
+    source = cpp_type(value)
+    if source is None:
+        return AttributeError(f"when converting Python Dictionary: value of key ({key}) is not a known type, "
+                              f"got {type(value)!r}")
+    end = "." if target == "double" else ""
+    return TypeMismatch(f"Expected datatype: Failed to cast '{key}' from {source} to type {target}{end}")
 
 
 #: The namespace PyNEST exposes as ``nest.NESTErrors``.

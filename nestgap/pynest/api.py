@@ -11,7 +11,8 @@ import numbers
 import numpy as np
 
 from .. import random as _random
-from ..exceptions import KernelException, NotImplemented, TypeMismatch, UnaccessedDictionaryEntry, UndefinedName
+from ..exceptions import (KernelException, NotImplemented, UnaccessedDictionaryEntry, UndefinedName,
+                          cast_error, check_convertible)
 from ..simulation.settings import SETTABLE
 from .node_collection import NodeCollection, to_json
 from .state import kernel as _kernel
@@ -213,15 +214,15 @@ def CreateParameter(parametertype: str, specs: dict):
     """A parameter of NEST's kind ``parametertype`` ("constant", "uniform", "uniform_int", "normal",
     "lognormal", "exponential") with the entries of ``specs``; NEST's errors for unknown kinds and keys."""
     if not isinstance(specs, dict):
-        raise TypeMismatch(f"Expected datatype: Failed to cast '{parametertype}' from "
-                           f"{type(specs).__name__} to type Dictionary")
+        raise cast_error(parametertype, specs, "Dictionary")
+    check_convertible(specs)
     if parametertype in _SPATIAL_PARAMETER_TYPES:
         raise KernelException(f"CreateParameter: the spatial parameter '{parametertype}' is not supported by "
                               "nestgap (no spatial networks)")
     if parametertype not in _PARAMETER_TYPES:
         raise UndefinedName(f"The name {parametertype} is not defined.")
     make, keys = _PARAMETER_TYPES[parametertype]
-    unknown = [k for k in specs if k not in keys]
+    unknown = sorted(k for k in specs if k not in keys)
     if unknown:
         raise UnaccessedDictionaryEntry("Unaccessed elements in param, in function create_parameter:  "
                                         + " ".join(map(str, unknown)))
@@ -232,9 +233,8 @@ def CreateParameter(parametertype: str, specs: dict):
         integral = keys[key] is not None and isinstance(keys[key], int)
         if integral:
             continue  # uniform_int checks its own argument, with NEST's error
-        if isinstance(value, str) or not isinstance(value, numbers.Real):
-            raise TypeMismatch(f"Expected datatype: Failed to cast '{key}' from {type(value).__name__} "
-                               "to type double.")
+        if not isinstance(value, numbers.Real):
+            raise cast_error(key, value, "double")
     return make(**{**{k: v for k, v in keys.items() if v is not None}, **specs})
 
 

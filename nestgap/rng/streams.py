@@ -18,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from nestgap.exceptions import BadProperty, KernelException, type_mismatch
+from nestgap.exceptions import BadProperty, KernelException, cast_error
 
 from .compiled import functions
 from .seeding import ENGINES, initial_state
@@ -102,7 +102,7 @@ class Stream:
 def check_rng_seed(value):
     """NEST's check of a new rng_seed (an int in (0, 2^32))."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise type_mismatch("rng_seed", value, "long")
+        raise cast_error("rng_seed", value, "long")
     if not 0 < value < 2**32:
         raise BadProperty("RNG seed must be in (0, 2^32-1).")
     return int(value)
@@ -111,7 +111,7 @@ def check_rng_seed(value):
 def check_rng_type(value):
     """NEST's check of a new rng_type (one of RNG_TYPES)."""
     if not isinstance(value, str):
-        raise type_mismatch("rng_type", value, "std::string")
+        raise cast_error("rng_type", value, "std::string")
     if value not in ENGINES:
         raise BadProperty(f"'{value}' is not a known RNG type. See /rng_types for available types")
     return value

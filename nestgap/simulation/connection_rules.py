@@ -48,7 +48,7 @@ from nestgap.exceptions import (BadProperty, DimensionMismatch, IllegalConnectio
 from nestgap.random import is_parameter
 from nestgap.rng import draws
 
-from .entries import cast_error as _cast_error
+from ..exceptions import cast_error as _cast_error
 
 __all__ = ["RULES", "ConnectionPlan", "normalize_conn_spec", "plan_connections",
            "synapse_values", "check_parameter_array"]

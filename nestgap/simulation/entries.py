@@ -1,4 +1,5 @@
-"""Status entries read as NEST reads them: each as one C++ type, with NEST's TypeMismatch.
+"""Status entries read as NEST reads them: each as one C++ type, with NEST's TypeMismatch
+(nestgap.exceptions.cast_error).
 
 NEST 3.10 reads an entry of a status dictionary as the C++ type the model declares
 (``updateValue<double>``, ``<long>``, ``<bool>``, ``<std::string>``, vectors). A
@@ -19,65 +20,12 @@ import sys
 
 import numpy as np
 
-from ..exceptions import TypeMismatch
+from ..exceptions import cast_error
 
 #: NEST reports an infinite time as +-DBL_MAX
 FOREVER = sys.float_info.max
 #: times of this many tics or more are infinite (NEST's T_max: 1152921504606846.8 ms at 1000 tics per ms)
 _LIM_MAX_TICS = 2 ** 60
-
-
-def cpp_type(value) -> str | None:
-    """The C++ type NEST names for a Python value in a cast error (None: PyNEST cannot convert it)."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, numbers.Integral) and not isinstance(value, np.bool_):
-        return "long"
-    if isinstance(value, numbers.Real) and not isinstance(value, np.bool_):
-        return "double"
-    if isinstance(value, str):
-        return "std::string"
-    if isinstance(value, dict):
-        return "Dictionary"
-    if isinstance(value, np.ndarray) and value.dtype.kind not in "iuf":
-        return None  # PyNEST converts numeric arrays only (numpy bools are no number to it)
-    if isinstance(value, (list, tuple, np.ndarray)):
-        if len(value) == 0:
-            return "EmptyList"
-        if isinstance(value, np.ndarray) and value.ndim == 1:  # elements of one type: no need to look at each
-            return _vector("long" if value.dtype.kind in "iu" else "double")
-        if type(value) is list and all(type(v) is float for v in value):  # the commonest list, quickly
-            return _vector("double")
-        kinds = {cpp_type(v) for v in value}
-        if None in kinds:
-            return None
-        return _vector(kinds.pop()) if len(kinds) == 1 else "ArrayDatum"
-    if hasattr(value, "emit"):
-        return "std::shared_ptr<nest::Parameter>"
-    return None
-
-
-def _vector(element: str) -> str:
-    return f"std::vector<{element}, std::allocator<{element}> >"
-
-
-def check_convertible(params: dict):
-    """PyNEST's conversion of a status dictionary to NEST's: a value of a type it does not know
-    (None, a numpy bool, an object) is an AttributeError naming the key."""
-    for key, value in params.items():
-        if cpp_type(value) is None:
-            raise cast_error(key, value, "")
-
-
-def cast_error(key, value, target) -> Exception:
-    """NEST's TypeMismatch for ``value`` read as ``target``; PyNEST's AttributeError for a value it
-    cannot convert at all (e.g. None)."""
-    source = cpp_type(value)
-    if source is None:
-        return AttributeError(f"when converting Python Dictionary: value of key ({key}) is not a known type, "
-                              f"got {type(value)!r}")
-    end = "." if target == "double" else ""
-    return TypeMismatch(f"Expected datatype: Failed to cast '{key}' from {source} to type {target}{end}")
 
 
 def _number(value) -> bool:

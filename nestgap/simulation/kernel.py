@@ -25,14 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from ..exceptions import (BadParameter, BadParameterValue, BadProperty, KernelException, NotImplemented,
-                          UnknownComponent, UnknownModelName)
+                          UnknownComponent, UnknownModelName, check_convertible)
 from ..random import is_parameter
 from ..rng import RandomStreams, draws
 from .connection_rules import RULES, pynest_checks
 from .connector import Connector
 from .delay_checker import DelayChecker
 from .engine import Engine
-from .entries import check_convertible
 from .network import MAX_NUM_SYN_MODELS, Network
 from ..version import __version__
 from .settings import KernelSettings

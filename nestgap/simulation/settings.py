@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from ..exceptions import BadProperty, KernelException, bad_delay, type_mismatch
+from ..exceptions import BadProperty, KernelException, bad_delay, cast_error
 from ..rng import DEFAULT_RNG_SEED, DEFAULT_RNG_TYPE, RNG_TYPES, check_rng_seed, check_rng_type
 from .time_grid import TimeGrid
 
@@ -275,5 +275,5 @@ def _check_type(key, value):
     else:
         ok = isinstance(value, numbers.Real) and not isinstance(value, np.bool_)
     if not ok:
-        raise type_mismatch(key, value, "std::string" if key in _STRING else "bool" if key in _BOOL
+        raise cast_error(key, value, "std::string" if key in _STRING else "bool" if key in _BOOL
                             else "long" if key in _LONG else "double")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..exceptions import BadProperty, UnaccessedDictionaryEntry, type_mismatch
+from ..exceptions import BadProperty, UnaccessedDictionaryEntry, cast_error
 
 
 #: NEST 3.10's model ids of the built-in synapse models, and of the first CopyModel copy
@@ -74,9 +74,10 @@ class SynapseModel:
 
 
 def as_real(key, value) -> float:
-    """A number given for ``key``, as float (NEST's TypeMismatch otherwise)."""
-    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
-        raise type_mismatch(key, value, "double")
+    """A number given for ``key`` (a bool is one, as NEST reads a double), as float (NEST's
+    TypeMismatch otherwise)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, np.bool_):
+        raise cast_error(key, value, "double")
     return float(value)
 
 

@@ -453,3 +453,15 @@ def test_biological_time_reset_to_zero(nest, ng):
             sim.resolution = 0.05  # still simulated
         return time_after_reset, sim.biological_time, sr.events["times"].tolist(), n.V_m
     assert assert_same(nest, ng, build)[:2] == (0.0, 20.0)
+
+
+def test_a_sequence_for_a_number_is_named_as_nest_names_it(nest, ng):
+    """NEST names the C++ type it was given: std::vector<double, ...> for a list of floats."""
+    assert_same_error(nest, ng, lambda sim: sim.SetKernelStatus({"resolution": [0.1]}))
+
+
+def test_a_bool_is_a_number_for_a_synapse_default_as_nest(nest, ng):
+    def build(sim):
+        sim.SetDefaults("static_synapse", {"weight": True})
+        return sim.GetDefaults("static_synapse")["weight"]
+    assert assert_same(nest, ng, build) == 1.0

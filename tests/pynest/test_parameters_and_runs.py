@@ -39,6 +39,13 @@ def test_min_and_max_take_what_float_takes_as_pynest(nest, ng, bound):
     assert outcome(ng, build)[:2] == outcome(nest, build)[:2]
 
 
+@pytest.mark.parametrize("args", [("uniform", {"min": "a"}), ("uniform", 3), ("uniform", {"min": [1.0]}),
+                                  ("uniform", {"min": None}), ("uniform", {"foo": 1, "bar": 2})],
+                         ids=["string", "not-a-dict", "list", "none", "unknown-keys"])
+def test_create_parameter_errors_as_nest(nest, ng, args):
+    assert_same_error(nest, ng, lambda sim: sim.CreateParameter(*args))
+
+
 def test_redraw_gives_up_after_nest_s_number_of_draws(nest, ng):
     """NEST gives up after 1000 draws; the next value shows how many were drawn."""
     def build(sim):
