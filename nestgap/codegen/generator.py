@@ -99,11 +99,12 @@ class _Generator:
         self.params = [v.name for v in spec.parameters]
         self.model_names = {v.name for v in (*spec.parameters, *spec.state, *spec.internals)} | \
             {name for name, _ in spec.inlines} | {p.name for p in spec.ports}
-        # real state without an ODE that the right-hand sides read (NESTML: the node's value, held
-        # during the GSL loop; e.g. a noise conductance set in the update block)
-        self.rhs_aux = [n for n in self.aux if n in self._used([e for _, e in spec.odes]).get("state", ())]
         self.internals = [v.name for v in spec.internals]
         self.inlines = dict(spec.inlines)
+        # real state without an ODE that the right-hand sides read (NESTML: the node's value, held
+        # during the GSL loop; e.g. a noise conductance set in the update block)
+        read_by_odes = self._used([e for _, e in spec.odes]).get("state", ())
+        self.rhs_aux = [n for n in self.aux if n in read_by_odes]
         self.current_ports = [p.name for p in spec.current_ports]
         self.spike_ports = [p.name for p in spec.spike_ports]
         self.gap = spec.gap_junction

@@ -32,9 +32,8 @@ class Connector:
 
     # -- population calls ------------------------------------------------------------
     def connect(self, pre, post, conn_spec, syn_spec, same_collection: bool):
-        """nest.Connect on the id arrays of two NodeCollections."""
-        if len(pre) == 1 and len(post) == 1 and self.connect_pair(int(pre[0]), int(post[0]), conn_spec, syn_spec):
-            return
+        """nest.Connect on the id arrays of two NodeCollections (the face has tried :meth:`connect_pair`
+        for a single pair already)."""
         net = self.network
         synapse, conn_spec, syn_spec = self._validated(conn_spec, syn_spec)
         pre, post = np.asarray(pre, np.int64), np.asarray(post, np.int64)
