@@ -39,7 +39,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 #: names the generated module defines at module level
 _MODULE_NAMES = {"math", "np", "jit", "dynamics_lanes", "dynamics_lane",
                  "update_task", "compute_internals", "initial_state", "EXPORTS",
-                 "add_to_rings", "deliver_gap_coefficients", "BUFFERS", "UPDATE_ARGUMENTS", "SOLVER",
+                 "add_to_rings", "deliver_gap_coefficients", "update_task_lead", "update_task_follow",
+                 "deliver_gap_coefficients_lead", "deliver_gap_coefficients_follow", "BUFFERS", "UPDATE_ARGUMENTS", "SOLVER",
                  "check_invariants", "default_parameters", "MODEL", "SOURCE_SHA256", "PARAMETERS",
                  "STATE", "ODE_STATE", "AUX_STATE", "INT_STATE", "INTERNALS", "SPIKE_PORTS", "RECEPTOR_TYPES", "RANDOM_DRAWS",
                  "CURRENT_PORTS", "GAP_JUNCTION", "EMITS_SPIKES", "INVARIANTS", "LANES", "INIT_READS_STATE",

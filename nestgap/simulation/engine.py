@@ -20,6 +20,7 @@ result does not depend on the number of threads):
 import os
 import sys
 import time
+import types
 import warnings
 
 import numpy as np
@@ -156,8 +157,7 @@ class Engine:
                  **block.arrays()}
         arguments = [named[name] for name in k.UPDATE_ARGUMENTS]
         threads = min(self.threads, -(-len(block) // k.LANES))
-        changed = self._tasks.every(threads, lambda: k.update_task(*arguments))
-        return changed > 0
+        return self._run(threads, k, "update_task", arguments) > 0
 
     def _waveform_relaxation(self, frm, to):
         """WFR iterations over the whole slice (also when its real update ends at lag ``to`` < D)."""
@@ -182,12 +182,20 @@ class Engine:
         stacked = coefficients[0] if len(coefficients) == 1 else np.vstack(coefficients)
         for route in self.routing.gap_routes:
             block = route.block
-            deliver = block.kernel.deliver_gap_coefficients
-            arguments = (route.indptr, route.sources, route.weights, stacked, block.buffers["GAP_G"],
-                         block.buffers["GAP_C"])
             counter = np.zeros(1, np.int64)  # the threads take targets from it, 16 at a time
+            arguments = (counter, 16, route.indptr, route.sources, route.weights, stacked, block.buffers["GAP_G"],
+                         block.buffers["GAP_C"])
             threads = self.threads if len(route.weights) * stacked.shape[1] > 100_000 else 1  # where it pays
-            self._tasks.every(threads, lambda: deliver(counter, 16, *arguments))
+            self._run(threads, block.kernel, "deliver_gap_coefficients", arguments)
+
+    def _run(self, threads, kernel, job, arguments):
+        """The sum of ``kernel.<job>(*arguments)`` run on ``threads`` threads at once: compiled, by a
+        thread team (the kernel's ``<job>_lead`` and ``_follow``), else by plain threads."""
+        lead = getattr(kernel, job + "_lead")
+        if isinstance(lead, types.FunctionType):  # plain Python (NESTGAP_JIT=0) cannot spin without the GIL
+            work = getattr(kernel, job)
+            return self._tasks.every(threads, lambda: work(*arguments))
+        return self._tasks.together(threads, lead, getattr(kernel, job + "_follow"), arguments)
 
     # -- devices -------------------------------------------------------------------------
     def _update_devices(self, frm, to):

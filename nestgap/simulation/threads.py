@@ -2,17 +2,24 @@
 
 Compiled kernel functions release the GIL, so plain Python threads run them on
 all cores. :meth:`TaskThreads.every` runs one function on several threads at
-once; the kernel functions share their work out themselves, from a counter the
-threads share (update_task: the lanes of all threads take the neurons one by
-one, so no thread waits while another has neurons left; gap-junction delivery:
-targets in chunks). Kernels give the same numbers however the work is shared
-out, so results do not depend on the thread count. A forked child starts its
-own threads when it first needs them.
+once; :meth:`TaskThreads.together` does the same for a compiled job with a
+thread team (:mod:`nestgap.codegen.team`): helpers that finished a job spin for
+a while in compiled code, so the next job starts on them without waking a
+sleeping thread. The kernel functions share their work out themselves, from a
+counter the threads share (update_task: the lanes of all threads take the
+neurons one by one, so no thread waits while another has neurons left;
+gap-junction delivery: targets in chunks). Kernels give the same numbers however
+the work is shared out, so results do not depend on the thread count. A forked
+child starts its own threads when it first needs them.
 """
 
 import os
 import queue
 import threading
+
+import numpy as np
+
+from ..codegen.team import DONE, IDLE, RESULT, ROW, STATE
 
 
 class TaskThreads:
@@ -22,15 +29,21 @@ class TaskThreads:
         self._pid = None
         self._inboxes = []
         self._done = queue.SimpleQueue()
+        self._control = np.zeros((0, ROW), np.int64)  # the team's rows, one per helper
+        self._job = None                               # the team's job: (follow, arguments)
+        self._error = None                             # what a helper's part of the team's job raised
 
     def _helpers(self, n):
         if self._pid != os.getpid():  # new process (fork): the parent's threads are not here
             self._pid, self._inboxes, self._done = os.getpid(), [], queue.SimpleQueue()
+            self._control = np.zeros((0, ROW), np.int64)
         while len(self._inboxes) < n:
             inbox = queue.SimpleQueue()
-            threading.Thread(target=_serve, args=(inbox, self._done), daemon=True,
+            threading.Thread(target=_serve, args=(inbox,), daemon=True,
                              name=f"nestgap-{len(self._inboxes) + 1}").start()
             self._inboxes.append(inbox)
+        if len(self._control) < n:
+            self._control = np.zeros((n, ROW), np.int64)  # all IDLE: no helper is spinning yet
         return self._inboxes[:n]
 
     def every(self, threads, work) -> int:
@@ -39,7 +52,7 @@ class TaskThreads:
             return work() or 0
         helpers = self._helpers(threads - 1)
         for inbox in helpers:
-            inbox.put(work)
+            inbox.put(lambda: self._done.put(_outcome(work)))
         total, error = 0, None
         try:
             total = work() or 0
@@ -53,11 +66,46 @@ class TaskThreads:
             raise error
         return total
 
+    def together(self, threads, lead, follow, arguments) -> int:
+        """``lead(control, claim, *arguments)`` on this thread with ``follow(row, *arguments)`` on
+        ``threads - 1`` helpers (a team job of a generated kernel); the sum of their results."""
+        if threads <= 1:
+            return lead(self._control[:0], False, *arguments)
+        helpers = self._helpers(threads - 1)
+        control = self._control[:threads - 1]
+        self._job = (follow, arguments)
+        total = lead(control, True, *arguments)
+        if total == -1:  # some helpers were asleep (or never started): wake them with the job
+            for h in np.flatnonzero(control[:, STATE] == IDLE):
+                helpers[h].put(lambda h=h: self._follow(h))
+            total = lead(control, False, *arguments)
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        return total
 
-def _serve(inbox, done):
-    while True:
-        job = inbox.get()
+    def _follow(self, h):
+        """Helper h does its part of the team's jobs until it falls asleep."""
+        row = self._control[h]
         try:
-            done.put((job(), None))
-        except BaseException as exception:
-            done.put((None, exception))
+            claimed = True
+            while claimed:
+                follow, arguments = self._job
+                claimed = follow(row, *arguments)
+        except BaseException as exception:  # the caller raises it once every helper is done
+            self._error = exception
+            row[STATE] = IDLE
+            row[RESULT] = 0
+            row[DONE] = 1
+
+
+def _outcome(work):
+    try:
+        return work(), None
+    except BaseException as exception:
+        return None, exception
+
+
+def _serve(inbox):
+    while True:
+        inbox.get()()

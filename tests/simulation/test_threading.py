@@ -60,6 +60,57 @@ def test_threads_share_a_counter_without_taking_a_value_twice():
     assert min(shares) > 0  # both threads took some
 
 
+def test_a_thread_team_runs_every_job_on_all_threads_whether_its_helpers_spin_or_sleep():
+    """TaskThreads.together with a compiled lead/follow pair as generated kernels build them
+    (nestgap.codegen.team): back-to-back jobs find the helper spinning, jobs after a pause
+    (longer than the helper spins) have to wake it; plain ``every`` jobs share the helper."""
+    import time
+
+    import numba
+
+    from nestgap.codegen import jit, team
+
+    with jit.compiling_with_numba():
+        from nestgap.codegen import atomics
+        claim, join, finish = (numba.njit(f, inline="always") for f in team.team(
+            atomics.load, atomics.publish, atomics.swap_if, atomics.pause, atomics.cycles, atomics.yield_cpu))
+        take = atomics.take
+
+    @numba.njit(nogil=True)
+    def count(counter, taken, n):
+        mine = 0
+        while True:
+            k = take(counter)
+            if k >= n:
+                return mine
+            taken[k] += 1
+            mine += 1
+
+    @numba.njit(nogil=True)
+    def lead(control, try_claim, counter, taken, n):
+        if try_claim and not claim(control):
+            return -1
+        return count(counter, taken, n) + join(control)
+
+    @numba.njit(nogil=True)
+    def follow(row, counter, taken, n):
+        return finish(row, count(counter, taken, n))
+
+    pool, n = TaskThreads(), 200_000
+    helper_shares = 0
+    for job in range(300):
+        counter, taken = np.zeros(1, np.int64), np.zeros(n, np.int64)
+        assert pool.together(2, lead, follow, (counter, taken, n)) == n
+        assert np.all(taken == 1)
+        helper_shares += int(pool._control[0, team.RESULT] > 0)
+        if job % 50 == 49:
+            time.sleep(0.01)  # the helper stops spinning and falls asleep
+            assert pool._control[0, team.STATE] == team.IDLE
+            assert pool.every(2, lambda: 1) == 2
+    assert helper_shares >= 10  # the helper did take part (not only the calling thread)
+    assert pool.together(1, lead, follow, (np.zeros(1, np.int64), np.zeros(10, np.int64), 10)) == 10
+
+
 def _simulate(_=None):
     import nestgap as nest
     nest.ResetKernel()

@@ -1,0 +1,72 @@
+"""A thread team inside compiled code: one job on the calling thread and its helpers at once.
+
+Waking a sleeping thread costs ~90 us on a virtual machine (benchmarks/RESULTS.md),
+more than a gap-junction delivery takes, and a simulation hands out ~17 jobs per
+ms of model time. So a helper thread that has done its part of a job does not go
+to sleep at once: it spins, inside compiled code and without the GIL, until the
+calling thread claims it for the next job or ``SPIN_CYCLES`` pass; only then does
+it sleep until woken (:mod:`nestgap.simulation.threads`). The calling thread
+claims spinning helpers, does its own part and waits for theirs, all without
+the GIL, so no thread of the team ever waits for the GIL while another holds it.
+
+``control`` holds one row of int64 per helper (8 entries: a cache line each):
+``STATE`` (``IDLE``: asleep or falling asleep, must be woken; ``SPINNING``;
+``CLAIMED``: a new job is posted), ``DONE`` (1 once the helper's part of the job
+is done, reset by the caller) and ``RESULT`` (what the helper's part returned).
+
+Generated kernels compile these functions with their own code (their
+``update_task_lead``/``_follow`` and ``deliver_gap_coefficients_lead``/``_follow``);
+the atomic operations are :mod:`.atomics`'.
+"""
+
+IDLE, SPINNING, CLAIMED = 0, 1, 2
+STATE, DONE, RESULT = 0, 1, 2
+ROW = 8
+
+#: how long a thread spins before it sleeps (helper) or lets others run (caller), in
+#: time-stamp-counter cycles (~0.2 ms at 2.5 GHz): longer than the Python code between
+#: two jobs of one slice, short enough that an idle helper soon leaves its core
+SPIN_CYCLES = 500_000
+
+
+def team(load, publish, swap_if, pause, cycles, yield_cpu):
+    """``claim``, ``join`` and ``finish`` (below), built on the given atomic operations."""
+
+    def claim(control):
+        """Every helper of ``control`` that is spinning is claimed for the posted job;
+        False if some was not spinning (asleep: it has to be woken)."""
+        every_one = True
+        for h in range(control.shape[0]):
+            if swap_if(control[h], SPINNING, CLAIMED) != SPINNING:
+                every_one = False
+        return every_one
+
+    def join(control):
+        """Waits until every helper of ``control`` has done its part; the sum of their results."""
+        total = 0
+        for h in range(control.shape[0]):
+            done = control[h, DONE:]
+            start = cycles()
+            while load(done) == 0:
+                if cycles() - start < SPIN_CYCLES:
+                    pause()
+                else:
+                    yield_cpu()
+            total += control[h, RESULT]
+            publish(done, 0)
+        return total
+
+    def finish(row, result):
+        """A helper's part of a job is done with ``result``; then it spins. True if it was claimed
+        for the next job, False if SPIN_CYCLES passed first (its state is then IDLE)."""
+        row[RESULT] = result
+        publish(row, SPINNING)  # before DONE: the caller may claim it again as soon as it sees DONE
+        publish(row[DONE:], 1)
+        start = cycles()
+        while cycles() - start < SPIN_CYCLES:
+            if load(row) == CLAIMED:
+                return True
+            pause()
+        return swap_if(row, SPINNING, IDLE) != SPINNING
+
+    return claim, join, finish
