@@ -39,8 +39,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 #: names the generated module defines at module level
 _MODULE_NAMES = {"math", "np", "jit", "dynamics_lanes", "dynamics_lane",
                  "update_task", "compute_internals", "initial_state", "EXPORTS",
-                 "add_to_rings", "deliver_gap_coefficients", "update_task_lead", "update_task_follow",
-                 "deliver_gap_coefficients_lead", "deliver_gap_coefficients_follow", "BUFFERS", "UPDATE_ARGUMENTS", "SOLVER",
+                 "add_to_rings", "update_task_lead", "update_task_follow", "BUFFERS", "UPDATE_ARGUMENTS", "SOLVER",
                  "check_invariants", "default_parameters", "MODEL", "SOURCE_SHA256", "PARAMETERS",
                  "STATE", "ODE_STATE", "AUX_STATE", "INT_STATE", "INTERNALS", "SPIKE_PORTS", "RECEPTOR_TYPES", "RANDOM_DRAWS",
                  "CURRENT_PORTS", "GAP_JUNCTION", "EMITS_SPIKES", "INVARIANTS", "LANES", "INIT_READS_STATE",
@@ -585,6 +584,8 @@ class _Generator:
         buffers = self.buffers()
         arrays = [("Y", "f8", 2), ("AUX", "f8", 2), ("INT", "i8", 2), ("P", "f8", 2), ("Q", "f8", 2)]
         arrays += [(name, dtype, len(shape)) for name, dtype, shape, _, _ in buffers]
+        if self.gap:  # the gap-junction route into the block, and the coefficients delivered over it
+            arrays += [("GAP_INDPTR", "i8", 1), ("GAP_SOURCES", "i8", 1), ("GAP_WEIGHTS", "f8", 1), ("GAP_IN", "f8", 2)]
         options = spec.options
         context = dict(
             nestgap_version=__version__, source_name=Path(spec.path).name, model=spec.name, sha256=spec.sha256,

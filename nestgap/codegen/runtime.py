@@ -10,10 +10,10 @@ connections in the order stored (NEST: by synapse model, then source id), as
 ``sum_g += w`` and ``c[k] += w * coefficient_k`` starting from zero.
 
 The functions are plain Python; every generated kernel compiles them with its
-own code (``add_to_rings`` and ``deliver_gap_coefficients`` of the kernel), so
-that a block of neurons and the events into its buffers run the same compiled way.
-Several threads deliver gap-junction coefficients at once, each taking chunks of
-targets from a counter they share.
+own code (``add_to_rings``; ``gap_sums`` inside update_task: a neuron sums the
+coefficients delivered to it when a lane takes it, so the threads that update the
+neurons deliver them too), so that a block of neurons and the events into its
+buffers run the same compiled way.
 """
 
 
@@ -25,30 +25,17 @@ def add_to_rings(rows, ports, slots, values, buffer, counts):
             counts[rows[e], ports[e], slots[e]] += 1
 
 
-def gap_delivery(take):
-    """``deliver_gap_coefficients`` for a kernel whose shared counters are ``take``
-    (:mod:`nestgap.codegen.atomics`, as the kernel imported it)."""
-
-    def deliver_gap_coefficients(counter, chunk, indptr, source_rows, weights, coefficients, sum_g, received):
-        """For every target t, in chunks of ``chunk`` targets taken from the counter ``counter`` that
-        the threads running this at once share: sum_g[t] = sum of w, received[t] = sum of
-        w * coefficients[source]."""
-        n_targets = indptr.shape[0] - 1
-        n_coefficients = coefficients.shape[1]
-        while True:
-            first = take(counter) * chunk
-            if first >= n_targets:
-                return
-            for t in range(first, min(first + chunk, n_targets)):
-                g = 0.0
-                for k in range(n_coefficients):
-                    received[t, k] = 0.0
-                for e in range(indptr[t], indptr[t + 1]):
-                    w = weights[e]
-                    g += w
-                    source = source_rows[e]
-                    for k in range(n_coefficients):
-                        received[t, k] += w * coefficients[source, k]
-                sum_g[t] = g
-
-    return deliver_gap_coefficients
+def gap_sums(t, indptr, source_rows, weights, coefficients, sum_g, received):
+    """The gap-junction coefficients delivered to target row t: sum_g[t] = sum of w,
+    received[t] = sum of w * coefficients[source] over entries indptr[t]..indptr[t + 1]."""
+    g = 0.0
+    n_coefficients = coefficients.shape[1]
+    for k in range(n_coefficients):
+        received[t, k] = 0.0
+    for e in range(indptr[t], indptr[t + 1]):
+        w = weights[e]
+        g += w
+        source = source_rows[e]
+        for k in range(n_coefficients):
+            received[t, k] += w * coefficients[source, k]
+    sum_g[t] = g

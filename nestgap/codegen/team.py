@@ -24,9 +24,10 @@ STATE, DONE, RESULT = 0, 1, 2
 ROW = 8
 
 #: how long a thread spins before it sleeps (helper) or lets others run (caller), in
-#: time-stamp-counter cycles (~0.2 ms at 2.5 GHz): longer than the Python code between
-#: two jobs of one slice, short enough that an idle helper soon leaves its core
-SPIN_CYCLES = 500_000
+#: time-stamp-counter cycles (~1 ms at 2.6 GHz): longer than the Python code between two
+#: jobs, even at the end of a slice (devices, spike delivery: ~0.1-0.9 ms for the gallery
+#: network), short enough that an idle helper soon leaves its core
+SPIN_CYCLES = 2_600_000
 
 
 def team(load, publish, swap_if, pause, cycles, yield_cpu):

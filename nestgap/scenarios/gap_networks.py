@@ -139,11 +139,15 @@ def gap_network(nest, inputs, T=100.0, use_wfr=True, order=3, weight=0.5, vps=1,
 
     ``random_weights``: every gap pair and inhibitory synapse with its own weight (inputs'
     ``gap_weights``, ``inh_weights``) instead of ``weight`` and ``inhibitory_weight``, so that the
-    sums a neuron forms depend on their order."""
+    sums a neuron forms depend on their order. ``model``: a model name, or two (the first half of
+    the neurons of one, the rest of the other: gap junctions between two blocks)."""
     h = inputs["resolution"]
     _kernel(nest, h, use_wfr, order, 1.0, 1e-4, 15, vps=vps)
     n = inputs["n"]
-    neurons = nest.Create(model, n)
+    if isinstance(model, str):
+        neurons = nest.Create(model, n)
+    else:
+        neurons = nest.Create(model[0], n // 2) + nest.Create(model[1], n - n // 2)
     generators = nest.Create("spike_generator", n)
     generators.set([{"spike_times": stamps * h} for stamps in inputs["trains"]])
     nest.Connect(generators, neurons, "one_to_one", {"weight": input_weight, "delay": 1.0})

@@ -20,7 +20,6 @@ result does not depend on the number of threads):
 import os
 import sys
 import time
-import types
 import warnings
 
 import numpy as np
@@ -48,6 +47,9 @@ class Engine:
         self.frm = 0                   # first lag still to simulate in the current slice
         self.ring = 0                  # ring buffer length in steps
         self.pending_gap = None        # coefficients sent by the last complete slice
+        self.gap_delivered = {}        # id(gap block) -> coefficients delivered, summed at its next update
+        self._spare_c = {}             # id(gap block) -> its second array of sent coefficients
+        self._wfr_order = {}           # id(block) -> (clock, frm) of the WFR passes its ORDER was sorted for
         self.wfr_iterations = []       # iterations per slice (WFR slices only)
         self.wfr_max_reached = 0
         self.routing = None
@@ -130,7 +132,7 @@ class Engine:
             if to == D:
                 self._deliver_spikes()
                 if routing.has_gap:
-                    self.pending_gap = [block.buffers["NEW_C"].copy() for block in routing.gap_blocks]
+                    self.pending_gap = self._sent_gap_coefficients()
                 self.clock += D
                 self.frm = 0
             else:
@@ -147,17 +149,24 @@ class Engine:
         """Every neuron of ``block`` over lags [frm, to); True if a WFR pass changed some V by more than tol."""
         s, k = self.settings, block.kernel
         block.buffers["SPIKED"][:] = False
-        # lanes take the neurons dearest first (attempts in the last pass), from a counter all
-        # threads share: lanes run full, and threads end together, with cheap neurons (results
-        # do not depend on the order)
-        block.buffers["ORDER"][:] = np.argsort(-block.buffers["COST"], kind="stable")
+        # lanes take the neurons dearest first (attempts in the slice's first pass), from a
+        # counter all threads share: lanes run full, and threads end together, with cheap
+        # neurons (results do not depend on the order)
+        if not wfr or self._wfr_order.get(id(block)) != (self.clock, frm):
+            block.buffers["ORDER"][:] = np.argsort(-block.buffers["COST"], kind="stable")
+            self._wfr_order[id(block)] = (self.clock, frm) if wfr else None
         block.buffers["NEXT"][0] = 0
         named = {"last": len(block), "origin": self.clock, "frm": frm, "to": to, "wfr": wfr,
                  "order": s.wfr_interpolation_order, "tol": s.wfr_tol, "h": s.resolution, "ring": self.ring,
                  **block.arrays()}
+        if k.GAP_JUNCTION:
+            route = self.routing.gap_routes[self.routing.gap_blocks.index(block)]
+            delivered = self.gap_delivered.pop(id(block), None)
+            named.update(GAP_INDPTR=route.indptr, GAP_SOURCES=route.sources, GAP_WEIGHTS=route.weights,
+                         GAP_IN=np.zeros((0, 1)) if delivered is None else delivered)
         arguments = [named[name] for name in k.UPDATE_ARGUMENTS]
         threads = min(self.threads, -(-len(block) // k.LANES))
-        return self._run(threads, k, "update_task", arguments) > 0
+        return self._tasks.together(threads, k.update_task_lead, k.update_task_follow, arguments) > 0
 
     def _waveform_relaxation(self, frm, to):
         """WFR iterations over the whole slice (also when its real update ends at lag ``to`` < D)."""
@@ -168,7 +177,7 @@ class Engine:
             for block in routing.gap_blocks:
                 if block.uses_wfr.any():
                     exceeded |= bool(self._update(block, frm, D, wfr=True))
-            self._deliver_gap([block.buffers["NEW_C"] for block in routing.gap_blocks])
+            self._deliver_gap(self._sent_gap_coefficients())
             if not exceeded:
                 break
         else:
@@ -178,24 +187,26 @@ class Engine:
                           WFRWarning, stacklevel=4)
         self.wfr_iterations.append(iteration)
 
-    def _deliver_gap(self, coefficients):
-        stacked = coefficients[0] if len(coefficients) == 1 else np.vstack(coefficients)
-        for route in self.routing.gap_routes:
-            block = route.block
-            counter = np.zeros(1, np.int64)  # the threads take targets from it, 16 at a time
-            arguments = (counter, 16, route.indptr, route.sources, route.weights, stacked, block.buffers["GAP_G"],
-                         block.buffers["GAP_C"])
-            threads = self.threads if len(route.weights) * stacked.shape[1] > 100_000 else 1  # where it pays
-            self._run(threads, block.kernel, "deliver_gap_coefficients", arguments)
+    def _sent_gap_coefficients(self):
+        """The coefficients the gap blocks' last pass sent (rows of every gap block's neurons,
+        stacked), kept apart from what the next pass writes while its neurons sum these: a
+        copy, or with one gap block the array itself, the block writing into a second one (a
+        pass rewrites every row of NEW_C)."""
+        blocks = self.routing.gap_blocks
+        if len(blocks) > 1:
+            return np.vstack([block.buffers["NEW_C"] for block in blocks])
+        block = blocks[0]
+        sent, spare = block.buffers["NEW_C"], self._spare_c.get(id(block))
+        block.buffers["NEW_C"] = spare if spare is not None and spare.shape == sent.shape else np.zeros_like(sent)
+        self._spare_c = {id(block): sent}  # written again once the pass after next has summed it
+        return sent
 
-    def _run(self, threads, kernel, job, arguments):
-        """The sum of ``kernel.<job>(*arguments)`` run on ``threads`` threads at once: compiled, by a
-        thread team (the kernel's ``<job>_lead`` and ``_follow``), else by plain threads."""
-        lead = getattr(kernel, job + "_lead")
-        if isinstance(lead, types.FunctionType):  # plain Python (NESTGAP_JIT=0) cannot spin without the GIL
-            work = getattr(kernel, job)
-            return self._tasks.every(threads, lambda: work(*arguments))
-        return self._tasks.together(threads, lead, getattr(kernel, job + "_follow"), arguments)
+    def _deliver_gap(self, coefficients):
+        """NEST's delivery of gap-junction coefficients (``coefficients``: of every gap block's
+        neurons, stacked), made by the next update of each gap block: a lane sums a neuron's
+        coefficients when it takes the neuron (docs/waveform_relaxation.md)."""
+        for block in self.routing.gap_blocks:
+            self.gap_delivered[id(block)] = coefficients
 
     # -- devices -------------------------------------------------------------------------
     def _update_devices(self, frm, to):

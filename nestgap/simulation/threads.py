@@ -1,16 +1,15 @@
 """Threads that run compiled kernel functions in parallel.
 
 Compiled kernel functions release the GIL, so plain Python threads run them on
-all cores. :meth:`TaskThreads.every` runs one function on several threads at
-once; :meth:`TaskThreads.together` does the same for a compiled job with a
-thread team (:mod:`nestgap.codegen.team`): helpers that finished a job spin for
-a while in compiled code, so the next job starts on them without waking a
-sleeping thread. The kernel functions share their work out themselves, from a
-counter the threads share (update_task: the lanes of all threads take the
-neurons one by one, so no thread waits while another has neurons left;
-gap-junction delivery: targets in chunks). Kernels give the same numbers however
-the work is shared out, so results do not depend on the thread count. A forked
-child starts its own threads when it first needs them.
+all cores. :meth:`TaskThreads.together` runs a compiled job of a generated
+kernel on several threads at once as a thread team (:mod:`nestgap.codegen.team`):
+helpers that finished a job spin for a while in compiled code, so the next job
+starts on them without waking a sleeping thread. The kernel functions share
+their work out themselves, from a counter the threads share (update_task: the
+lanes of all threads take the neurons one by one, so no thread waits while
+another has neurons left). Kernels give the same numbers however the work is
+shared out, so results do not depend on the thread count. A forked child starts
+its own threads when it first needs them.
 """
 
 import os
@@ -28,14 +27,13 @@ class TaskThreads:
     def __init__(self):
         self._pid = None
         self._inboxes = []
-        self._done = queue.SimpleQueue()
         self._control = np.zeros((0, ROW), np.int64)  # the team's rows, one per helper
         self._job = None                               # the team's job: (follow, arguments)
         self._error = None                             # what a helper's part of the team's job raised
 
     def _helpers(self, n):
         if self._pid != os.getpid():  # new process (fork): the parent's threads are not here
-            self._pid, self._inboxes, self._done = os.getpid(), [], queue.SimpleQueue()
+            self._pid, self._inboxes = os.getpid(), []
             self._control = np.zeros((0, ROW), np.int64)
         while len(self._inboxes) < n:
             inbox = queue.SimpleQueue()
@@ -45,26 +43,6 @@ class TaskThreads:
         if len(self._control) < n:
             self._control = np.zeros((n, ROW), np.int64)  # all IDLE: no helper is spinning yet
         return self._inboxes[:n]
-
-    def every(self, threads, work) -> int:
-        """Sum of ``work()`` (None counts 0) run once on each of ``threads`` threads at once."""
-        if threads <= 1:
-            return work() or 0
-        helpers = self._helpers(threads - 1)
-        for inbox in helpers:
-            inbox.put(lambda: self._done.put(_outcome(work)))
-        total, error = 0, None
-        try:
-            total = work() or 0
-        except BaseException as exception:  # let the helpers finish first: they share the arrays
-            error = exception
-        for _ in helpers:
-            result, exception = self._done.get()
-            total += result or 0
-            error = error or exception
-        if error is not None:
-            raise error
-        return total
 
     def together(self, threads, lead, follow, arguments) -> int:
         """``lead(control, claim, *arguments)`` on this thread with ``follow(row, *arguments)`` on
@@ -97,13 +75,6 @@ class TaskThreads:
             row[STATE] = IDLE
             row[RESULT] = 0
             row[DONE] = 1
-
-
-def _outcome(work):
-    try:
-        return work(), None
-    except BaseException as exception:
-        return None, exception
 
 
 def _serve(inbox):

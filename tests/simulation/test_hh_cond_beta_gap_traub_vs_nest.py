@@ -77,6 +77,20 @@ def test_gap_network_bitwise(variant, inputs, nest, ng):
     assert len(theirs["spike_times"]) > 5
 
 
+@pytest.mark.parametrize("variant", [{}, {"use_wfr": False}, {"vps": 2}])
+def test_gap_network_of_two_models_bitwise(variant, inputs, nest, ng):
+    """Gap junctions between neurons of both gap models (two neuron blocks whose coefficients are
+    delivered stacked), with and without WFR, one and two threads."""
+    settings = dict(variant, T=60.0, model=("hh_psc_alpha_gap", MODEL), weight=2.0, input_weight=60.0,
+                    inhibitory_weight=-5.0)
+    theirs = gap_network(nest, inputs, **settings)
+    ours = gap_network(ng, inputs, **settings)
+    for key in ("times", "senders", "V_m", "spike_times", "spike_senders"):
+        assert_bitwise_equal(ours[key], theirs[key], key)
+    senders = set(theirs["spike_senders"].tolist())
+    assert min(senders) <= 15 < max(senders)  # neurons of both models spike
+
+
 def test_nest_testsuite_hh_cond_beta_gap_traub(nest, ng):
     """NEST's own test (testsuite/pytests/synapses/test_hh_cond_beta_gap_traub.py), ported: compared
     with NEST at full precision instead of NEST's stored table."""

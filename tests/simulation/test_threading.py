@@ -1,7 +1,8 @@
 """Threads run the compiled kernel: work shared by an atomic counter, errors surface, safe with fork."""
 
+import functools
 import multiprocessing
-import threading
+import time
 
 import numpy as np
 import pytest
@@ -9,63 +10,11 @@ import pytest
 from nestgap.simulation.threads import TaskThreads
 
 
-def test_every_runs_on_all_threads_at_once_and_a_failure_raises_after_all_finished():
-    pool, started, barrier = TaskThreads(), [], threading.Barrier(2, timeout=30)
-
-    def work():
-        started.append(threading.get_ident())
-        barrier.wait()  # only returns if two threads run at the same time
-        return 1
-
-    assert pool.every(2, work) == 2
-    assert len(set(started)) == 2
-
-    calls = []
-
-    def failing():
-        calls.append(threading.get_ident())
-        if len(calls) == 1:
-            raise ValueError("first call failed")
-        return 1
-
-    with pytest.raises(ValueError, match="first call failed"):
-        pool.every(2, failing)
-    assert len(calls) == 2  # the other thread finished before the error surfaced
-    assert pool.every(2, lambda: 1) == 2  # still usable
-
-
-def test_threads_share_a_counter_without_taking_a_value_twice():
-    """What the lanes of update_task and gap delivery rely on: take() is one atomic step."""
-    import numba
-
-    from nestgap.codegen import jit
-
-    with jit.compiling_with_numba():
-        from nestgap.codegen.atomics import take
-
-    @numba.njit(nogil=True)
-    def count(counter, taken, n):
-        mine = 0
-        while True:
-            k = take(counter)
-            if k >= n:
-                return mine
-            taken[k] += 1
-            mine += 1
-
-    counter, taken = np.zeros(1, np.int64), np.zeros(3_000_000, np.int64)
-    shares = []
-    TaskThreads().every(2, lambda: shares.append(count(counter, taken, len(taken))))
-    assert sum(shares) == len(taken) and np.all(taken == 1)
-    assert min(shares) > 0  # both threads took some
-
-
-def test_a_thread_team_runs_every_job_on_all_threads_whether_its_helpers_spin_or_sleep():
-    """TaskThreads.together with a compiled lead/follow pair as generated kernels build them
-    (nestgap.codegen.team): back-to-back jobs find the helper spinning, jobs after a pause
-    (longer than the helper spins) have to wake it; plain ``every`` jobs share the helper."""
-    import time
-
+@functools.lru_cache(maxsize=None)
+def _counting_team():
+    """A compiled lead/follow pair as generated kernels build theirs (nestgap.codegen.team): every
+    thread of the team takes items from a shared counter (as update_task's lanes take neurons)
+    and marks them; each returns how many it took."""
     import numba
 
     from nestgap.codegen import jit, team
@@ -96,19 +45,47 @@ def test_a_thread_team_runs_every_job_on_all_threads_whether_its_helpers_spin_or
     def follow(row, counter, taken, n):
         return finish(row, count(counter, taken, n))
 
+    return lead, follow
+
+
+def _job(n):
+    return np.zeros(1, np.int64), np.zeros(n, np.int64), n
+
+
+def test_a_thread_team_runs_every_job_on_all_threads_whether_its_helpers_spin_or_sleep():
+    """Back-to-back jobs find the helper spinning; jobs after a pause (longer than the helper
+    spins) have to wake it. No item is taken twice or left, and the helper takes part."""
+    from nestgap.codegen import team
+
+    lead, follow = _counting_team()
     pool, n = TaskThreads(), 200_000
     helper_shares = 0
     for job in range(300):
-        counter, taken = np.zeros(1, np.int64), np.zeros(n, np.int64)
-        assert pool.together(2, lead, follow, (counter, taken, n)) == n
-        assert np.all(taken == 1)
+        arguments = _job(n)
+        assert pool.together(2, lead, follow, arguments) == n
+        assert np.all(arguments[1] == 1)
         helper_shares += int(pool._control[0, team.RESULT] > 0)
         if job % 50 == 49:
             time.sleep(0.01)  # the helper stops spinning and falls asleep
             assert pool._control[0, team.STATE] == team.IDLE
-            assert pool.every(2, lambda: 1) == 2
     assert helper_shares >= 10  # the helper did take part (not only the calling thread)
-    assert pool.together(1, lead, follow, (np.zeros(1, np.int64), np.zeros(10, np.int64), 10)) == 10
+    assert pool.together(1, lead, follow, _job(10)) == 10
+
+
+def test_a_failure_on_a_helper_surfaces_after_the_team_finished():
+    """A helper whose part raises (e.g. the check of its array arguments) lets the caller finish,
+    which then raises it; the team stays usable."""
+    lead, follow = _counting_team()
+    pool = TaskThreads()
+
+    def failing(row, *arguments):
+        raise TypeError("update_task_follow: argument 3 must be a C-contiguous 2-d float64 array")
+
+    arguments = _job(1000)
+    with pytest.raises(TypeError, match="argument 3"):
+        pool.together(2, lead, failing, arguments)
+    assert np.all(arguments[1] == 1)  # the caller did the whole job alone
+    assert pool.together(2, lead, follow, _job(1000)) == 1000
 
 
 def _simulate(_=None):
