@@ -6,6 +6,9 @@ nobody runs stale code; otherwise it is imported straight from the cache
 without importing NESTML. Its compiled form (:mod:`.jit`: an extension module
 built ahead of time, or numba's machine code in ``__pycache__``) is kept beside
 it, so compilation also happens once per model version and machine kind.
+
+``runtime_module(path, name)`` does the same for nestgap's own compiled modules
+that no model changes (the random-number kernels, the connector sort).
 """
 
 import contextlib
@@ -54,28 +57,50 @@ def kernel_module(model_path, mode=None):
         from ..frontend.loader import load_model
         from .generator import generate_python
 
-        text = generate_python(load_model(model_path))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(text)
-        temporary.replace(target)  # atomic: concurrent processes never see half a file
-    mode = mode or jit.MODE
-    name = f"nestgap_kernel_{target.stem}_{mode}"
-    if name in sys.modules:
-        return sys.modules[name]
+        _write(target, generate_python(load_model(model_path)).encode())
+    return _compiled_module(target, f"nestgap_kernel_{target.stem}", mode or jit.MODE)
+
+
+def runtime_module(source, name, mode=None):
+    """Import one of nestgap's own modules whose EXPORTS no model changes (the random-number
+    kernels, the connector sort), compiled as a kernel is (``mode`` as for :func:`kernel_module`).
+
+    A copy of ``source`` named ``name`` and by its content and the generator's is kept in
+    the cache folder ``name``, its extension module beside it: built once per version and
+    machine kind."""
+    text = Path(source).read_bytes()
+    target = cache_root() / name / f"{name}_{hashlib.sha256(text).hexdigest()[:16]}_{generator_fingerprint()}.py"
+    if not target.exists():
+        _write(target, text)
+    return _compiled_module(target, f"nestgap_{target.stem}", mode or jit.MODE)
+
+
+def _write(target, content: bytes):
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_bytes(content)
+    temporary.replace(target)  # atomic: concurrent processes never see half a file
+
+
+def _compiled_module(path, name, mode):
+    """The module at ``path`` imported as ``name``_``mode``; for "aot" with its EXPORTS replaced
+    by those of its extension module, or compiled by numba where that cannot be built."""
+    module_name = f"{name}_{mode}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
     if mode == "aot":
-        module = _import(target, name, with_numba=False)
+        module = _import(path, module_name, with_numba=False)
         try:
-            compiled = aot.compiled(target, module.EXPORTS)
+            compiled = aot.compiled(path, module.EXPORTS)
         except aot.BuildError as error:
-            del sys.modules[name]
-            warnings.warn(f"{error}\nnumba compiles the kernel at run time instead (more memory, slower start).",
-                          RuntimeWarning, stacklevel=2)
-            return kernel_module(model_path, "numba")
+            del sys.modules[module_name]
+            warnings.warn(f"{error}\nnumba compiles it at run time instead (more memory, slower start).",
+                          RuntimeWarning, stacklevel=3)
+            return _compiled_module(path, name, "numba")
         for function, compiled_function in compiled.items():
             setattr(module, function, compiled_function)
     else:
-        module = _import(target, name, with_numba=mode == "numba")
+        module = _import(path, module_name, with_numba=mode == "numba")
     module.COMPILED = mode
     return module
 

@@ -42,7 +42,7 @@ class Connectors:
                 self.stored[(thread, syn)] = np.concatenate([old, part])
         lcid = np.full(len(source), -1, np.int64)
         for key, entries in self.stored.items():
-            entries = entries[np.asarray(connector_sort(source[entries].tolist()), np.int64)]
+            entries = entries[connector_sort(source[entries])]
             self.stored[key] = entries
             lcid[entries] = np.arange(len(entries))
         self.lcid = lcid
