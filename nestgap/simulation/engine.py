@@ -49,6 +49,7 @@ class Engine:
         self.pending_gap = None        # coefficients sent by the last complete slice
         self.gap_delivered = {}        # id(gap block) -> coefficients delivered, summed at its next update
         self._spare_c = {}             # id(gap block) -> its second array of sent coefficients
+        self._stepwise = (None, [])    # (routing, its stepwise devices: (node id, connections, device) by id)
         self._wfr_order = {}           # id(block) -> (clock, frm) of the WFR passes its ORDER was sorted for
         self.wfr_iterations = []       # iterations per slice (WFR slices only)
         self.wfr_max_reached = 0
@@ -215,13 +216,15 @@ class Engine:
         grid, routing, streams = self.settings.grid, self.routing, self.streams()
         parts = []
         self.neuron_draws.start(frm, to)  # neurons that draw share their VP's stream with the devices
-        for node_id, connections in sorted(routing.generator_connections.items()):
-            device = self.network.devices[node_id]
-            if device.role == "stepwise":
-                self.neuron_draws.draw_below(node_id, streams)
-                index, stamps, factor, multiplicity = device.emit(self.clock, frm, to, grid, streams,
-                                                                  routing.target[connections])
-                parts.append((node_id, device.event == "current", connections[index], stamps, factor, multiplicity))
+        if self._stepwise[0] is not routing:
+            self._stepwise = (routing, [(node_id, connections, self.network.devices[node_id])
+                                        for node_id, connections in sorted(routing.generator_connections.items())
+                                        if self.network.devices[node_id].role == "stepwise"])
+        for node_id, connections, device in self._stepwise[1]:
+            self.neuron_draws.draw_below(node_id, streams)
+            index, stamps, factor, multiplicity = device.emit(self.clock, frm, to, grid, streams,
+                                                              routing.target[connections])
+            parts.append((node_id, device.event == "current", connections[index], stamps, factor, multiplicity))
         self.neuron_draws.draw_rest(streams)
         device, connection, stamps, factor, multiplicity = self._scheduled_events(frm, to)
         if len(device):
