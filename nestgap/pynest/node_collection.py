@@ -25,34 +25,31 @@ class NodeCollection:
             raise TypeError("an integer is required")
         if type(node_ids) is list and len(node_ids) == 1 and (type(node_ids[0]) is int
                                                               or isinstance(node_ids[0], np.integer)) \
-                and node_ids[0] > 0:
-            low = high = int(node_ids[0])  # the commonest: one id (a Python or numpy integer)
-            ids = np.array((low,), np.int64)
-        else:
-            given = [] if node_ids is None else node_ids
-            # PyNEST converts them one by one to unsigned numbers (an integer array: all at once)
-            whole = isinstance(given, np.ndarray) and given.dtype.kind in "iu"
-            for node_id in (given[given < 0][:1] if whole else np.ravel(np.asarray(given, dtype=object))):
-                if not isinstance(node_id, numbers.Real):
-                    raise TypeError(f"an integer is required (got {node_id!r})")
-                if node_id < 0:
-                    raise OverflowError(f"can't convert negative value to size_t (node id {node_id})")
-            ids = np.asarray(given, dtype=np.int64).ravel()
-            # NEST's order of checks: ascending, the first id a node, unique, the last id a node
-            steps = np.diff(ids)
-            size = _kernel().network_size
-            if (steps < 0).any():
-                raise BadProperty("Indices must be sorted in ascending order")
-            if len(ids) and not 1 <= ids[0] <= size:
-                raise UnknownNode(f"Node with id {int(ids[0])} does not exist. The network has {size} nodes.")
-            if (steps == 0).any():
-                raise BadProperty("All node IDs in a NodeCollection have to be unique")
-            low, high = (int(ids[0]), int(ids[-1])) if len(ids) else (1, 0)
-        if len(ids):
-            size = _kernel().network_size
-            if low < 1 or high > size:
-                bad = low if low < 1 else high
-                raise UnknownNode(f"Node with id {bad} does not exist. The network has {size} nodes.")
+                and 0 < node_ids[0] <= _kernel().network_size:
+            # the commonest: one existing id (a Python or numpy integer)
+            object.__setattr__(self, "_ids", np.array((node_ids[0],), np.int64))
+            object.__setattr__(self, "_step", 1)
+            return
+        given = [] if node_ids is None else node_ids
+        # PyNEST converts them one by one to unsigned numbers (an integer array: all at once)
+        whole = isinstance(given, np.ndarray) and given.dtype.kind in "iu"
+        for node_id in (given[given < 0][:1] if whole else np.ravel(np.asarray(given, dtype=object))):
+            if not isinstance(node_id, numbers.Real):
+                raise TypeError(f"an integer is required (got {node_id!r})")
+            if node_id < 0:
+                raise OverflowError(f"can't convert negative value to size_t (node id {node_id})")
+        ids = np.asarray(given, dtype=np.int64).ravel()
+        # NEST's order of checks: ascending, the first id a node, unique, the last id a node
+        steps = np.diff(ids)
+        size = _kernel().network_size
+        if (steps < 0).any():
+            raise BadProperty("Indices must be sorted in ascending order")
+        if len(ids) and not 1 <= ids[0] <= size:
+            raise UnknownNode(f"Node with id {int(ids[0])} does not exist. The network has {size} nodes.")
+        if (steps == 0).any():
+            raise BadProperty("All node IDs in a NodeCollection have to be unique")
+        if len(ids) and ids[-1] > size:
+            raise UnknownNode(f"Node with id {int(ids[-1])} does not exist. The network has {size} nodes.")
         object.__setattr__(self, "_ids", ids)
         object.__setattr__(self, "_step", 1)
 

@@ -273,6 +273,7 @@ class Kernel:
                 groups.setdefault(id(block), (block, [], []))
                 groups[id(block)][1].append(where)
                 groups[id(block)][2].append(d)
+        probes = []
         for device, d in devices:  # validate devices on copies first
             if device.element_type == "recorder" and self.prepared:
                 raise BadProperty(f"{device.name}: {_RECORDER_IN_CONTEXT}")
@@ -283,11 +284,12 @@ class Kernel:
             probe = copy.copy(device)
             probe.params = dict(device.params)
             probe.set_status(d, self.settings.grid)
+            probes.append(probe)
         for block, rows, dicts in groups.values():
             block.set_status(rows, dicts, lambda row, b=block: f"Setting status of a '{b.model_names[row]}' "
                                                                 f"with node ID {b.ids[row]}")
-        for device, d in devices:
-            device.set_status(d, self.settings.grid)
+        for (device, _), probe in zip(devices, probes):  # every status was valid: the devices become their probes
+            vars(device).update(vars(probe))
 
     def _split_values(self, ids, params) -> list:
         """One dict per node from a dict of scalars, per-node sequences and random parameters.
