@@ -21,7 +21,7 @@ the network, then the rest), each timed alone.
     python benchmarks/gallery.py --scenario pairs --weights 0.54 --windows 101 --threads 1,2
     python benchmarks/gallery.py --scaling             # 500, 2000, 8000 neurons, 100 ms, cost per neuron-step
     python benchmarks/gallery.py --repeat 3            # medians of 3 runs per simulator (a noisy machine)
-    python benchmarks/gallery.py --where               # nestgap only: update, gap delivery, the rest, per window
+    python benchmarks/gallery.py --where               # nestgap only: update (with gap-junction sums), the rest, per window
 
 Prints a markdown table; ``--append-results`` adds it to benchmarks/RESULTS.md.
 """
@@ -187,14 +187,15 @@ def scaling(threads, repeat, simtime=100.0, sizes=(500, 2000, 8000), weight=0.3)
 
 
 def where_the_time_goes(scenario, weights, windows, threads):
-    """nestgap's Simulate split into the update of the neurons, gap-junction delivery and the rest
-    (timers around the engine's steps, in this process), per weight and window."""
+    """nestgap's Simulate split into the update of the neurons (with the sums of the gap-junction
+    coefficients delivered to them) and the rest (timers around the engine's steps, in this
+    process), per weight and window."""
     import nestgap as nest
     from nestgap.simulation.engine import Engine
     sys.path.insert(0, str(ROOT))
     from benchmarks import scenarios
 
-    spent = {"_update": 0.0, "_deliver_gap": 0.0}
+    spent = {"_update": 0.0}
     for name in spent:
         def timed(*args, _step=getattr(Engine, name), _name=name, **kwargs):
             t0 = time.perf_counter()
@@ -202,9 +203,9 @@ def where_the_time_goes(scenario, weights, windows, threads):
             spent[_name] += time.perf_counter() - t0
             return result
         setattr(Engine, name, timed)
-    lines = ["| gap (nS) | window (ms) | update of every neuron (`update_task`, threads) (s) | gap-junction delivery "
+    lines = ["| gap (nS) | window (ms) | update of every neuron with its gap-junction sums (`update_task`, threads) "
              "(s) | slice loop, devices, spike routing, recorders (s) | all (s) | WFR iterations/slice |",
-             "|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|"]
     print("\n".join(lines), flush=True)
     for weight in weights:
         scenarios.BUILDERS[scenario](nest, weight, threads, windows[-1])
@@ -221,8 +222,8 @@ def where_the_time_goes(scenario, weights, windows, threads):
             rest = total - sum(spent.values())
             iterations = nest.wfr_iterations[done:]
             lines.append(f"| {weight:g} | {label} | {spent['_update']:.2f} ({spent['_update'] / total:.0%}) | "
-                         f"{spent['_deliver_gap']:.2f} ({spent['_deliver_gap'] / total:.0%}) | {rest:.2f} "
-                         f"({rest / total:.0%}) | {total:.2f} | {np.mean(iterations) if iterations else 0:.2f} |")
+                         f"{rest:.2f} ({rest / total:.0%}) | {total:.2f} | "
+                         f"{np.mean(iterations) if iterations else 0:.2f} |")
             print(lines[-1], flush=True)
     return lines
 
