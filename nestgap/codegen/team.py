@@ -1,8 +1,8 @@
 """A thread team inside compiled code: one job on the calling thread and its helpers at once.
 
 Waking a sleeping thread costs ~90 us on a virtual machine (benchmarks/RESULTS.md),
-more than a gap-junction delivery takes, and a simulation hands out ~17 jobs per
-ms of model time. So a helper thread that has done its part of a job does not go
+and a simulation with waveform relaxation hands out ~9 jobs (update passes) per ms
+of model time. So a helper thread that has done its part of a job does not go
 to sleep at once: it spins, inside compiled code and without the GIL, until the
 calling thread claims it for the next job or ``SPIN_CYCLES`` pass; only then does
 it sleep until woken (:mod:`nestgap.simulation.threads`). The calling thread
@@ -15,8 +15,8 @@ the GIL, so no thread of the team ever waits for the GIL while another holds it.
 is done, reset by the caller) and ``RESULT`` (what the helper's part returned).
 
 Generated kernels compile these functions with their own code (their
-``update_task_lead``/``_follow`` and ``deliver_gap_coefficients_lead``/``_follow``);
-the atomic operations are :mod:`.atomics`'.
+``update_task_lead`` and ``update_task_follow``); the atomic operations are
+:mod:`.atomics`'.
 """
 
 IDLE, SPINNING, CLAIMED = 0, 1, 2
