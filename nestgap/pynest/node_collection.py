@@ -9,6 +9,10 @@ from ..exceptions import BadParameter, BadProperty, UnknownNode
 from .state import kernel as _kernel
 
 
+#: the integer types of a node id on NodeCollection's fast path (others take the general one)
+_INTEGERS = frozenset((int, np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32, np.uint16, np.uint8))
+
+
 class NodeCollection:
     """Node ids (1-based, ascending, unique) with PyNEST 3.10's indexing and status access.
 
@@ -21,15 +25,14 @@ class NodeCollection:
     """
 
     def __init__(self, node_ids=None):
-        if isinstance(node_ids, NodeCollection):
-            raise TypeError("an integer is required")
-        if type(node_ids) is list and len(node_ids) == 1 and (type(node_ids[0]) is int
-                                                              or isinstance(node_ids[0], np.integer)) \
-                and 0 < node_ids[0] <= _kernel().network_size:
+        if type(node_ids) is list and len(node_ids) == 1 and type(node_ids[0]) in _INTEGERS \
+                and 0 < node_ids[0] <= _kernel().network.size:
             # the commonest: one existing id (a Python or numpy integer)
-            object.__setattr__(self, "_ids", np.array((node_ids[0],), np.int64))
+            object.__setattr__(self, "_ids", np.array(node_ids, np.int64))
             object.__setattr__(self, "_step", 1)
             return
+        if isinstance(node_ids, NodeCollection):
+            raise TypeError("an integer is required")
         given = [] if node_ids is None else node_ids
         # PyNEST converts them one by one to unsigned numbers (an integer array: all at once)
         whole = isinstance(given, np.ndarray) and given.dtype.kind in "iu"
