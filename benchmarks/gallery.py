@@ -8,7 +8,8 @@ of benchmarks/scenarios.py (default ``arrays``: every random draw made by numpy;
 Connect calls; ``rules``: population rules); both simulators do the same work,
 and their spikes must be identical.
 
-The same calls on both sides: import, build, ``Simulate(0.05)`` (the first step:
+The script's numpy draws (the same code on both sides) come first, outside the clocks;
+then the same calls on both sides: import, build, ``Simulate(0.05)`` (the first step:
 NEST and nestgap prepare the connection infrastructure, nestgap also its kernels) --
 together the *set-up* -- then one ``Simulate`` per window up to each end time
 (``--windows 101,501``: the first ~100 ms, where random initial V_m synchronise
@@ -52,6 +53,18 @@ TABLES = {
 
 def worker(simulator, scenario, weight, windows, threads, n_neuron, out):
     """One run in this process; writes spikes to ``out`` and prints a JSON record."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import scenarios
+    from nestgap.scenarios import gallery
+
+    # the script's numpy draws, the same code on both sides: before the set-up clock
+    t0 = time.perf_counter()
+    if n_neuron == 500:
+        inputs = scenarios.inputs(scenario, windows[-1])
+    else:  # --scaling: the deterministic network at other sizes
+        inputs = gallery.deterministic_inputs(n_neuron=n_neuron, simtime=windows[-1])
+    t_inputs = time.perf_counter() - t0
+
     t0 = time.perf_counter()
     if simulator == "nest":
         import nest
@@ -59,15 +72,11 @@ def worker(simulator, scenario, weight, windows, threads, n_neuron, out):
     else:
         import nestgap as nest
     t_import = time.perf_counter() - t0
-    sys.path.insert(0, str(ROOT))
-    from benchmarks import scenarios
 
     t0 = time.perf_counter()
     if n_neuron == 500:
-        sr = scenarios.BUILDERS[scenario](nest, weight, threads, windows[-1])
-    else:  # --scaling: the deterministic network at other sizes
-        from nestgap.scenarios import gallery
-        inputs = gallery.deterministic_inputs(n_neuron=n_neuron, simtime=windows[-1])
+        sr = scenarios.BUILDERS[scenario](nest, weight, threads, inputs)
+    else:
         sr = gallery.build(nest, inputs=inputs, gap_weight=weight, threads=threads).spike_recorder
     t_build = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -84,7 +93,7 @@ def worker(simulator, scenario, weight, windows, threads, n_neuron, out):
     order = np.lexsort((events["senders"], events["times"]))
     np.save(out, np.vstack([np.asarray(events["times"])[order], np.asarray(events["senders"])[order]]))
     record = {"simulator": simulator, "scenario": scenario, "weight": weight, "threads": threads,
-              "n_neuron": n_neuron, "windows": list(windows), "import_s": t_import, "build_s": t_build,
+              "n_neuron": n_neuron, "windows": list(windows), "inputs_s": t_inputs, "import_s": t_import, "build_s": t_build,
               "first_s": t_first, "setup_s": t_import + t_build + t_first, "simulate_s": spent, "simulate_cpu_s": cpu,
               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
               "spikes": int(len(order))}
@@ -208,7 +217,7 @@ def where_the_time_goes(scenario, weights, windows, threads):
              "|---|---|---|---|---|---|"]
     print("\n".join(lines), flush=True)
     for weight in weights:
-        scenarios.BUILDERS[scenario](nest, weight, threads, windows[-1])
+        scenarios.BUILDERS[scenario](nest, weight, threads, scenarios.inputs(scenario, windows[-1]))
         nest.Simulate(FIRST)
         start = FIRST
         for label, end in zip(_windows(windows), windows):

@@ -4,7 +4,7 @@ The generated module has three parts, each from its own template:
 
 - the model (``model.py.jinja``): the model's functions, defaults, internals
   (with NESTML's propagators), initial state, invariants and the right-hand
-  side of the numeric solver's ODEs, for eight neurons at once;
+  side of the numeric solver's ODEs, for sixteen neurons at once (``LANES``);
 - the integrator (``rkf45.py.jinja``): GSL 1.15's rkf45 stepper with the
   standard step control, its tolerances taken from the model's options;
 - the update (``update.py.jinja``, with ``gap_junctions.py.jinja``): NESTML's
@@ -14,7 +14,7 @@ The generated module has three parts, each from its own template:
   onCondition blocks, current inputs, recording, and the waveform-relaxation
   bookkeeping of gap junctions.
 
-The integrator is a lane integrator: eight neurons side by side, each with its
+The integrator is a lane integrator: sixteen neurons side by side, each with its
 own step control, their arithmetic done in SIMD registers with the rounding of
 scalar code. An update block may call ``integrate_odes`` anywhere outside
 loops: it is cut at every call that needs the GSL stepper into segments, and a

@@ -8,7 +8,7 @@ other in ascending id, each for all lags of the slice before the next
 (docs/nest_vp_structure.md 1.3), so a VP's stream serves, in id order, every
 node that draws: neurons and devices such as poisson_generator alike.
 
-nestgap's compiled kernel updates eight neurons side by side, so the numbers
+nestgap's compiled kernel updates sixteen neurons side by side, so the numbers
 a neuron will draw in lags [frm, to) are drawn here beforehand, in NEST's
 order, into its block's ``RAND`` buffer (lag, call site), with its cache in
 ``RAND_CACHE``; the engine interleaves them with the devices' draws by node id
