@@ -1,6 +1,6 @@
 """What threads share inside compiled code: counters, and the flags of a thread team.
 
-* ``take(counter)`` returns ``counter[0]`` and adds 1 to it in one atomic step
+* ``take(counter, k)`` returns ``counter[k]`` and adds 1 to it in one atomic step
   (LLVM's ``atomicrmw add``; numba has no atomic operations of its own), so that
   the lanes of all threads running update_task at once each take a different
   neuron, and no thread waits while another still has neurons to update.
@@ -27,9 +27,9 @@ from . import jit
 _NAMES = ("take", "load", "publish", "swap_if", "pause", "cycles", "yield_cpu")
 
 
-def _take_python(counter):
-    value = counter[0]
-    counter[0] = value + 1
+def _take_python(counter, k):
+    value = counter[k]
+    counter[k] = value + 1
     return value
 
 
@@ -78,15 +78,16 @@ def for_numba():
         return builder.call(function, [])
 
     @intrinsic
-    def take(typingctx, counter):
-        """counter[0]++ as one atomic instruction; the value before."""
-        if not int_array(counter):
+    def take(typingctx, counter, k):
+        """counter[k]++ as one atomic instruction; the value before."""
+        if not int_array(counter) or not isinstance(k, types.Integer):
             return None
 
         def codegen(context, builder, signature, args):
             data = first(context, builder, signature.args[0], args[0])
-            return builder.atomic_rmw("add", data, ir.Constant(i64, 1), "monotonic")
-        return types.int64(counter), codegen
+            index = context.cast(builder, args[1], signature.args[1], types.int64)
+            return builder.atomic_rmw("add", builder.gep(data, [index]), ir.Constant(i64, 1), "monotonic")
+        return types.int64(counter, k), codegen
 
     @intrinsic
     def load(typingctx, flag):

@@ -51,8 +51,8 @@ _NAN_ABSORBING_CALLS = {"min", "max", "clip", "floor", "ceil", "pow"}
 _NAN_ABSORBING_OPS = {"**", "%", "<", "<=", ">", ">=", "==", "!=", "and", "or", "not"}
 
 #: the scalar arguments of update_task, before the arrays
-_SLICE_ARGUMENTS = ("last", "origin", "frm", "to", "wfr", "order", "tol", "h", "ring")
-_SLICE_TYPES = ("i8", "i8", "i8", "i8", "b1", "i8", "f8", "f8", "i8")
+_SLICE_ARGUMENTS = ("origin", "frm", "to", "wfr", "order", "tol", "h", "ring")
+_SLICE_TYPES = ("i8", "i8", "i8", "b1", "i8", "f8", "f8", "i8")
 
 
 def generate_python(spec) -> str:
@@ -567,7 +567,6 @@ class _Generator:
                      ("RAND_CACHE", "f8", ("n", 2), 0.0, True)]
         rows += [("SPIKED", "b1", ("n", "lags"), False, False),
                  ("ORDER", "i8", ("n",), 0, False),
-                 ("NEXT", "i8", (1,), 0, False),
                  ("COST", "i8", ("n",), 0, True),
                  ("REC_ROW", "i8", ("n",), -1, False),
                  ("REC_BUF", "f8", ("recorded", "lags", n_columns), 0.0, False)]
@@ -586,6 +585,9 @@ class _Generator:
         arrays += [(name, dtype, len(shape)) for name, dtype, shape, _, _ in buffers]
         if self.gap:  # the gap-junction route into the block, and the coefficients delivered over it
             arrays += [("GAP_INDPTR", "i8", 1), ("GAP_SOURCES", "i8", 1), ("GAP_WEIGHTS", "f8", 1), ("GAP_IN", "f8", 2)]
+        # the threads' shares of ORDER, their counters, and which thread updated each neuron last
+        # (the simulation's)
+        arrays += [("BOUNDS", "i8", 1), ("NEXT", "i8", 1), ("OWNER", "i8", 1)]
         options = spec.options
         context = dict(
             nestgap_version=__version__, source_name=Path(spec.path).name, model=spec.name, sha256=spec.sha256,

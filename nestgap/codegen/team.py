@@ -12,7 +12,9 @@ the GIL, so no thread of the team ever waits for the GIL while another holds it.
 ``control`` holds one row of int64 per helper (8 entries: a cache line each):
 ``STATE`` (``IDLE``: asleep or falling asleep, must be woken; ``SPINNING``;
 ``CLAIMED``: a new job is posted), ``DONE`` (1 once the helper's part of the job
-is done, reset by the caller) and ``RESULT`` (what the helper's part returned).
+is done, reset by the caller), ``RESULT`` (what the helper's part returned) and
+``PART`` (the share of a job's work the helper starts with: its index + 1; the
+caller's is 0).
 
 Generated kernels compile these functions with their own code (their
 ``update_task_lead`` and ``update_task_follow``); the atomic operations are
@@ -20,7 +22,7 @@ Generated kernels compile these functions with their own code (their
 """
 
 IDLE, SPINNING, CLAIMED = 0, 1, 2
-STATE, DONE, RESULT = 0, 1, 2
+STATE, DONE, RESULT, PART = 0, 1, 2, 3
 ROW = 8
 
 #: how long a thread spins before it sleeps (helper) or lets others run (caller), in

@@ -50,7 +50,7 @@ class Engine:
         self.gap_delivered = {}        # id(gap block) -> coefficients delivered, summed at its next update
         self._spare_c = {}             # id(gap block) -> its second array of sent coefficients
         self._stepwise = (None, [])    # (routing, its stepwise devices: (node id, connections, device) by id)
-        self._wfr_order = {}           # id(block) -> (clock, frm) of the WFR passes its ORDER was sorted for
+        self._owner = {}               # id(block) -> (threads, the thread that updated each neuron last)
         self.wfr_iterations = []       # iterations per slice (WFR slices only)
         self.wfr_max_reached = 0
         self.routing = None
@@ -150,24 +150,33 @@ class Engine:
         """Every neuron of ``block`` over lags [frm, to); True if a WFR pass changed some V by more than tol."""
         s, k = self.settings, block.kernel
         block.buffers["SPIKED"][:] = False
-        # lanes take the neurons dearest first (attempts in the slice's first pass), from a
-        # counter all threads share: lanes run full, and threads end together, with cheap
-        # neurons (results do not depend on the order)
-        if not wfr or self._wfr_order.get(id(block)) != (self.clock, frm):
-            block.buffers["ORDER"][:] = np.argsort(-block.buffers["COST"], kind="stable")
-            self._wfr_order[id(block)] = (self.clock, frm) if wfr else None
-        block.buffers["NEXT"][0] = 0
-        named = {"last": len(block), "origin": self.clock, "frm": frm, "to": to, "wfr": wfr,
+        threads = min(self.threads, -(-len(block) // k.LANES))
+        owner, bounds = self._shares(block, threads)
+        named = {"origin": self.clock, "frm": frm, "to": to, "wfr": wfr,
                  "order": s.wfr_interpolation_order, "tol": s.wfr_tol, "h": s.resolution, "ring": self.ring,
-                 **block.arrays()}
+                 "BOUNDS": bounds, "NEXT": np.zeros(8 * threads, np.int64), "OWNER": owner, **block.arrays()}
         if k.GAP_JUNCTION:
             route = self.routing.gap_routes[self.routing.gap_blocks.index(block)]
             delivered = self.gap_delivered.pop(id(block), None)
             named.update(GAP_INDPTR=route.indptr, GAP_SOURCES=route.sources, GAP_WEIGHTS=route.weights,
                          GAP_IN=np.zeros((0, 1)) if delivered is None else delivered)
         arguments = [named[name] for name in k.UPDATE_ARGUMENTS]
-        threads = min(self.threads, -(-len(block) // k.LANES))
         return self._tasks.together(threads, k.update_task_lead, k.update_task_follow, arguments) > 0
+
+    def _shares(self, block, threads):
+        """Which neurons of ``block`` each thread takes first: its share, ``ORDER[bounds[t]:bounds[t + 1]]``,
+        dearest first (attempts in the last pass), then the other shares' (results do not depend on
+        the order). A neuron's share is the thread that updated it last (the ``owner`` array the
+        kernel writes), whose core has its rows in cache: a neuron moves to another core only when
+        that thread's lanes have run out of their own, and it stays there, which evens the shares
+        out pass by pass."""
+        n, order, cost = len(block), block.buffers["ORDER"], block.buffers["COST"]
+        threads_before, owner = self._owner.get(id(block), (None, None))
+        if threads_before != threads or len(owner) != n:
+            owner = np.arange(n) * threads // n
+            self._owner[id(block)] = (threads, owner)
+        order[:] = np.argsort((owner << 40) - cost, kind="stable")
+        return owner, np.searchsorted(owner, np.arange(threads + 1), sorter=order)
 
     def _waveform_relaxation(self, frm, to):
         """WFR iterations over the whole slice (also when its real update ends at lag ``to`` < D)."""

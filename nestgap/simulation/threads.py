@@ -5,9 +5,9 @@ all cores. :meth:`TaskThreads.together` runs a compiled job of a generated
 kernel on several threads at once as a thread team (:mod:`nestgap.codegen.team`):
 helpers that finished a job spin for a while in compiled code, so the next job
 starts on them without waking a sleeping thread. The kernel functions share
-their work out themselves, from a counter the threads share (update_task: the
-lanes of all threads take the neurons one by one, so no thread waits while
-another has neurons left). Kernels give the same numbers however the work is
+their work out themselves, from counters the threads share (update_task: the
+lanes of each thread take the neurons one by one from its share, then from the
+others' shares, so no thread waits while another has neurons left). Kernels give the same numbers however the work is
 shared out, so results do not depend on the thread count. A forked child starts
 its own threads when it first needs them.
 """
@@ -18,7 +18,7 @@ import threading
 
 import numpy as np
 
-from ..codegen.team import DONE, IDLE, RESULT, ROW, STATE
+from ..codegen.team import DONE, IDLE, PART, RESULT, ROW, STATE
 
 
 class TaskThreads:
@@ -42,6 +42,7 @@ class TaskThreads:
             self._inboxes.append(inbox)
         if len(self._control) < n:
             self._control = np.zeros((n, ROW), np.int64)  # all IDLE: no helper is spinning yet
+            self._control[:, PART] = np.arange(1, n + 1)
         return self._inboxes[:n]
 
     def together(self, threads, lead, follow, arguments) -> int:

@@ -91,7 +91,7 @@ def test_vectorised_rhs_equals_reference_also_in_exp_special_cases(kernel, order
 
 def test_results_do_not_depend_on_how_neurons_are_grouped_into_lanes(monkeypatch):
     """50 gap-coupled neurons on 2 virtual processes, on 1 OS thread and on 2, whose lanes take
-    the neurons from a shared counter as they finish the previous one: neurons share lanes with
+    the neurons from shared counters as they finish the previous one: neurons share lanes with
     different neighbours and are taken at other times."""
     import nestgap as nest
     from nestgap.scenarios import gallery
