@@ -25,17 +25,33 @@ def add_to_rings(rows, ports, slots, values, buffer, counts):
             counts[rows[e], ports[e], slots[e]] += 1
 
 
-def gap_sums(t, indptr, source_rows, weights, coefficients, sum_g, received):
-    """The gap-junction coefficients delivered to target row t: sum_g[t] = sum of w,
-    received[t] = sum of w * coefficients[source] over entries indptr[t]..indptr[t + 1]."""
-    g = 0.0
-    n_coefficients = coefficients.shape[1]
-    for k in range(n_coefficients):
-        received[t, k] = 0.0
-    for e in range(indptr[t], indptr[t + 1]):
-        w = weights[e]
-        g += w
-        source = source_rows[e]
+#: gap_sums asks for the coefficients of the source this many entries ahead while it sums
+#: one: half of them were written on another core (benchmarks/RESULTS.md, 2026-12-07)
+PREFETCH_AHEAD = 8
+
+
+def gap_sums_with(prefetch):
+    """``gap_sums`` built on the given prefetch operation (:mod:`.atomics`)."""
+
+    def gap_sums(t, indptr, source_rows, weights, coefficients, sum_g, received):
+        """The gap-junction coefficients delivered to target row t: sum_g[t] = sum of w,
+        received[t] = sum of w * coefficients[source] over entries indptr[t]..indptr[t + 1]."""
+        g = 0.0
+        n_coefficients = coefficients.shape[1]
         for k in range(n_coefficients):
-            received[t, k] += w * coefficients[source, k]
-    sum_g[t] = g
+            received[t, k] = 0.0
+        end = indptr[t + 1]
+        asked = indptr[t]  # the first entry whose source's row has not been prefetched
+        for e in range(indptr[t], end):
+            while asked < end and asked <= e + PREFETCH_AHEAD:
+                for k in range(0, n_coefficients + 7, 8):  # every cache line of the row
+                    prefetch(coefficients, source_rows[asked] * n_coefficients + min(k, n_coefficients - 1))
+                asked += 1
+            w = weights[e]
+            g += w
+            source = source_rows[e]
+            for k in range(n_coefficients):
+                received[t, k] += w * coefficients[source, k]
+        sum_g[t] = g
+
+    return gap_sums
