@@ -18,8 +18,11 @@ caller's is 0).
 
 Generated kernels compile these functions with their own code (their
 ``update_task_lead`` and ``update_task_follow``); the atomic operations are
-:mod:`.atomics`'.
+:mod:`.atomics`'. Before a job starts, the calling thread shares its items out
+(``share_out``): each thread first takes the items it took in the last job.
 """
+
+import numpy as np
 
 IDLE, SPINNING, CLAIMED = 0, 1, 2
 STATE, DONE, RESULT, PART = 0, 1, 2, 3
@@ -73,3 +76,21 @@ def team(load, publish, swap_if, pause, cycles, yield_cpu):
         return swap_if(row, SPINNING, IDLE) != SPINNING
 
     return claim, join, finish
+
+
+def share_out(order, bounds, counters, cost, owner):
+    """The shares of a job's items before the team starts (update_task's neurons): ``order`` <- the
+    items by ``owner`` (the thread that took each last), each share dearest first (``cost``: the
+    attempts each took last); share p is ``order[bounds[p]:bounds[p + 1]]``, taken from with the
+    counter ``counters[8 * p]`` (a cache line each), set to 0."""
+    n = order.shape[0]
+    key = np.empty(n, np.int64)
+    for i in range(n):
+        key[i] = (owner[i] << 40) - cost[i]
+    order[:] = np.argsort(key, kind="mergesort")
+    bounds[:] = 0
+    for i in range(n):
+        bounds[owner[i] + 1] += 1
+    for p in range(1, bounds.shape[0]):
+        bounds[p] += bounds[p - 1]
+    counters[:] = 0

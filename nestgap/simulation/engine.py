@@ -50,12 +50,13 @@ class Engine:
         self.gap_delivered = {}        # id(gap block) -> coefficients delivered, summed at its next update
         self._spare_c = {}             # id(gap block) -> its second array of sent coefficients
         self._stepwise = (None, [])    # (routing, its stepwise devices: (node id, connections, device) by id)
-        self._owner = {}               # id(block) -> (threads, the thread that updated each neuron last)
+        self._owner = {}               # id(block) -> (owner, bounds, counters): how threads share it out
         self.wfr_iterations = []       # iterations per slice (WFR slices only)
         self.wfr_max_reached = 0
         self.routing = None
         self._routing_key = None
-        self._schedule_key = None
+        self._schedule_key = (None, None)   # (routing, Device.changes) the schedule was made for
+        self._deliveries = (None, None)     # (that schedule, the events as ring-buffer additions)
         self._slice_spikes = []        # (senders, stamps) of the current slice, in emission order
         self._tasks = TaskThreads()
 
@@ -151,10 +152,10 @@ class Engine:
         s, k = self.settings, block.kernel
         block.buffers["SPIKED"][:] = False
         threads = min(self.threads, -(-len(block) // k.LANES))
-        owner, bounds = self._shares(block, threads)
+        owner, bounds, counters = self._shares(block, threads)
         named = {"origin": self.clock, "frm": frm, "to": to, "wfr": wfr,
                  "order": s.wfr_interpolation_order, "tol": s.wfr_tol, "h": s.resolution, "ring": self.ring,
-                 "BOUNDS": bounds, "NEXT": np.zeros(8 * threads, np.int64), "OWNER": owner, **block.arrays()}
+                 "BOUNDS": bounds, "NEXT": counters, "OWNER": owner, **block.arrays()}
         if k.GAP_JUNCTION:
             route = self.routing.gap_routes[self.routing.gap_blocks.index(block)]
             delivered = self.gap_delivered.pop(id(block), None)
@@ -164,19 +165,18 @@ class Engine:
         return self._tasks.together(threads, k.update_task_lead, k.update_task_follow, arguments) > 0
 
     def _shares(self, block, threads):
-        """Which neurons of ``block`` each thread takes first: its share, ``ORDER[bounds[t]:bounds[t + 1]]``,
-        dearest first (attempts in the last pass), then the other shares' (results do not depend on
-        the order). A neuron's share is the thread that updated it last (the ``owner`` array the
-        kernel writes), whose core has its rows in cache: a neuron moves to another core only when
-        that thread's lanes have run out of their own, and it stays there, which evens the shares
-        out pass by pass."""
-        n, order, cost = len(block), block.buffers["ORDER"], block.buffers["COST"]
-        threads_before, owner = self._owner.get(id(block), (None, None))
-        if threads_before != threads or len(owner) != n:
-            owner = np.arange(n) * threads // n
-            self._owner[id(block)] = (threads, owner)
-        order[:] = np.argsort((owner << 40) - cost, kind="stable")
-        return owner, np.searchsorted(owner, np.arange(threads + 1), sorter=order)
+        """The arrays by which ``threads`` threads share the neurons of ``block`` out (the kernel's
+        ``update_task_lead`` fills them: nestgap/codegen/team.py): bounds and counters of the
+        shares, and ``owner``, the thread that updated each neuron last, whose core has its rows
+        in cache. A thread takes its own share first, dearest first, then the others' (results
+        do not depend on the order): a neuron moves to another core only when its thread's lanes
+        have run out of their own, and it stays there, which evens the shares out pass by pass."""
+        arrays = self._owner.get(id(block))
+        if arrays is None or len(arrays[1]) != threads + 1 or len(arrays[0]) != len(block):
+            arrays = (np.arange(len(block)) * threads // max(len(block), 1), np.zeros(threads + 1, np.int64),
+                      np.zeros(8 * threads, np.int64))
+            self._owner[id(block)] = arrays
+        return arrays
 
     def _waveform_relaxation(self, frm, to):
         """WFR iterations over the whole slice (also when its real update ends at lag ``to`` < D)."""
@@ -229,6 +229,9 @@ class Engine:
             self._stepwise = (routing, [(node_id, connections, self.network.devices[node_id])
                                         for node_id, connections in sorted(routing.generator_connections.items())
                                         if self.network.devices[node_id].role == "stepwise"])
+        if not self._stepwise[1] and frm == 0 and to == self.delays.frozen[0] and self._deliver_scheduled():
+            self.neuron_draws.draw_rest(streams)
+            return
         for node_id, connections, device in self._stepwise[1]:
             self.neuron_draws.draw_below(node_id, streams)
             index, stamps, factor, multiplicity = device.emit(self.clock, frm, to, grid, streams,
@@ -246,11 +249,57 @@ class Engine:
                 self._route_events(*(np.concatenate([p[k] for p in mine])[order] for k in (2, 3, 4, 5)),
                                    current=current)
 
+    def _deliver_scheduled(self):
+        """The scheduled generators' events of this whole slice into their targets' ring buffers, as
+        the general path (_scheduled_events, _route_events) adds them, from a table made once per
+        schedule; False (nothing done) where some go to recorders."""
+        routing, schedule = self.routing, self._current_schedule()
+        if self._deliveries[0] is not schedule:
+            slice_of, _, connection, stamps, factor, multiplicity = schedule
+            target = routing.target[connection]
+            table = None
+            if not routing.to_recorder[target].any():
+                block = routing.block_of[target]
+                keep = np.flatnonzero(block >= 0)  # generator -> sampler or other device: nothing to deliver
+                keep = keep[np.lexsort((block[keep], slice_of[keep]))]  # by slice, then block (stable)
+                c, block = connection[keep], block[keep]
+                weights = (routing.weight[c] * factor[keep]) * multiplicity[keep]
+                ports, values = np.zeros(len(c), np.int64), np.zeros(len(c))
+                for b in np.unique(block):
+                    mine = block == b
+                    ports[mine], values[mine] = spike_ports(routing.blocks[b].kernel, weights[mine],
+                                                            routing.rport[c[mine]])
+                table = (slice_of[keep] * len(routing.blocks) + block, routing.row_of[routing.target[c]], ports,
+                         stamps[keep] + routing.delay[c] - 1, values)
+            self._deliveries = (schedule, table)
+        table = self._deliveries[1]
+        if table is None:
+            return False
+        group, rows, ports, slots, values = table
+        first = self.clock // self.delays.frozen[0] * len(routing.blocks)
+        bounds = np.searchsorted(group, np.arange(first, first + len(routing.blocks) + 1))
+        for b, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+            if hi > lo:
+                block = routing.blocks[b]
+                block.kernel.add_to_rings(rows[lo:hi], ports[lo:hi], slots[lo:hi] % self.ring, values[lo:hi],
+                                          block.buffers["SPIKE_BUF"], block.buffers["SPIKE_CNT"])
+        return True
+
     def _scheduled_events(self, frm, to):
         """The events of the scheduled generators in lags [frm, to) of this slice: (device, connection,
         stamp, factor, multiplicity), by device, then in each device's order (time, connection)."""
-        key = (id(self.routing), Device.changes)
-        if key != self._schedule_key:
+        slice_of, device, connection, stamps, factor, multiplicity = self._current_schedule()
+        D = self.delays.frozen[0]
+        first, last = np.searchsorted(slice_of, [self.clock // D, self.clock // D + 1])
+        lags = stamps[first:last] - 1 - self.clock
+        keep = np.arange(first, last)[(lags >= frm) & (lags < to)]
+        return device[keep], connection[keep], stamps[keep], factor[keep], multiplicity[keep]
+
+    def _current_schedule(self):
+        """Every event of the scheduled generators: (slice, device, connection, stamp, factor,
+        multiplicity), by slice, then device, then in each device's order; made anew when the
+        routing or a device changed."""
+        if self._schedule_key[0] is not self.routing or self._schedule_key[1] != Device.changes:
             grid, routing = self.settings.grid, self.routing
             parts = []
             for node_id, connections in sorted(routing.generator_connections.items()):
@@ -263,13 +312,8 @@ class Engine:
             slice_of = (columns[2] - 1) // D
             order = np.lexsort((columns[0], slice_of))  # by slice, then device (stable: its own order)
             self._schedule = (slice_of[order], *(c[order] for c in columns))
-            self._schedule_key = key
-        slice_of, device, connection, stamps, factor, multiplicity = self._schedule
-        D = self.delays.frozen[0]
-        first, last = np.searchsorted(slice_of, [self.clock // D, self.clock // D + 1])
-        lags = stamps[first:last] - 1 - self.clock
-        keep = np.arange(first, last)[(lags >= frm) & (lags < to)]
-        return device[keep], connection[keep], stamps[keep], factor[keep], multiplicity[keep]
+            self._schedule_key = (self.routing, Device.changes)
+        return self._schedule
 
     def _route_events(self, c, stamps, factor, multiplicity, current=False):
         """Events over connections ``c`` into their targets: neurons' ring buffers, spike recorders."""

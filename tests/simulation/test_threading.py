@@ -171,27 +171,33 @@ def test_gap_models_whose_odes_read_other_state_do_not_depend_on_lanes_or_thread
 
 
 def test_each_thread_takes_the_neurons_it_updated_last_dearest_first():
-    """Engine._shares: every neuron in exactly one share, the share of the thread that updated it
-    last (the owner array the kernel writes), dearest first (most attempts in the last pass)."""
+    """team.share_out: every neuron in exactly one share, the share of the thread that updated it
+    last (the owner array the kernel writes), dearest first (most attempts in the last pass); the
+    engine starts with halves, and again when the number of threads changes."""
     from types import SimpleNamespace
 
+    from nestgap.codegen.team import share_out
     from nestgap.simulation.engine import Engine
 
     class Block(SimpleNamespace):
         def __len__(self):
-            return len(self.buffers["COST"])
+            return 8
 
     cost = np.array([5, 1, 9, 9, 2, 7, 3, 8], np.int64)
-    block = Block(buffers={"COST": cost, "ORDER": np.zeros(8, np.int64)})
+    order = np.zeros(8, np.int64)
     engine = Engine.__new__(Engine)
     engine._owner = {}
-    owner, bounds = engine._shares(block, 2)
-    assert owner.tolist() == [0, 0, 0, 0, 1, 1, 1, 1]  # halves before any pass
-    assert bounds.tolist() == [0, 4, 8]
-    assert block.buffers["ORDER"].tolist() == [2, 3, 0, 1, 7, 5, 6, 4]
+    block = Block()
+    owner, bounds, counters = engine._shares(block, 2)
+    assert owner.tolist() == [0, 0, 0, 0, 1, 1, 1, 1] and counters.shape == (16,)  # halves before any pass
+    counters[8] = 5
+    share_out(order, bounds, counters, cost, owner)
+    assert bounds.tolist() == [0, 4, 8] and not counters.any()
+    assert order.tolist() == [2, 3, 0, 1, 7, 5, 6, 4]
     owner[[1, 7]] = [1, 0]  # the kernel: neuron 1 was updated by thread 1, neuron 7 by thread 0
-    owner2, bounds = engine._shares(block, 2)
-    assert owner2 is owner and bounds.tolist() == [0, 4, 8]
-    assert block.buffers["ORDER"].tolist() == [2, 3, 7, 0, 5, 6, 4, 1]
-    owner3, bounds = engine._shares(block, 3)  # another thread count: shares start again
-    assert owner3.tolist() == [0, 0, 0, 1, 1, 1, 2, 2] and bounds.tolist() == [0, 3, 6, 8]
+    assert engine._shares(block, 2)[0] is owner
+    share_out(order, bounds, counters, cost, owner)
+    assert bounds.tolist() == [0, 4, 8] and order.tolist() == [2, 3, 7, 0, 5, 6, 4, 1]
+    owner, bounds, counters = engine._shares(block, 3)  # another thread count: shares start again
+    share_out(order, bounds, counters, cost, owner)
+    assert owner.tolist() == [0, 0, 0, 1, 1, 1, 2, 2] and bounds.tolist() == [0, 3, 6, 8]
