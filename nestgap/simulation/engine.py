@@ -50,13 +50,13 @@ class Engine:
         self.gap_delivered = {}        # id(gap block) -> coefficients delivered, summed at its next update
         self._spare_c = {}             # id(gap block) -> its second array of sent coefficients
         self._stepwise = (None, [])    # (routing, its stepwise devices: (node id, connections, device) by id)
-        self._owner = {}               # id(block) -> (owner, bounds, counters): how threads share it out
+        self._share_arrays = {}        # id(block) -> (owner, bounds, counters): how threads share it out
         self.wfr_iterations = []       # iterations per slice (WFR slices only)
         self.wfr_max_reached = 0
         self.routing = None
         self._routing_key = None
         self._schedule_key = (None, None)   # (routing, Device.changes) the schedule was made for
-        self._deliveries = (None, None)     # (that schedule, the events as ring-buffer additions)
+        self._deliveries = (None, None)     # (that schedule, its events' ring-buffer additions by block)
         self._slice_spikes = []        # (senders, stamps) of the current slice, in emission order
         self._tasks = TaskThreads()
 
@@ -171,11 +171,11 @@ class Engine:
         in cache. A thread takes its own share first, dearest first, then the others' (results
         do not depend on the order): a neuron moves to another core only when its thread's lanes
         have run out of their own, and it stays there, which evens the shares out pass by pass."""
-        arrays = self._owner.get(id(block))
+        arrays = self._share_arrays.get(id(block))
         if arrays is None or len(arrays[1]) != threads + 1 or len(arrays[0]) != len(block):
             arrays = (np.arange(len(block)) * threads // max(len(block), 1), np.zeros(threads + 1, np.int64),
                       np.zeros(8 * threads, np.int64))
-            self._owner[id(block)] = arrays
+            self._share_arrays[id(block)] = arrays
         return arrays
 
     def _waveform_relaxation(self, frm, to):
@@ -251,38 +251,25 @@ class Engine:
 
     def _deliver_scheduled(self):
         """The scheduled generators' events of this whole slice into their targets' ring buffers, as
-        the general path (_scheduled_events, _route_events) adds them, from a table made once per
-        schedule; False (nothing done) where some go to recorders."""
+        _route_events adds them, from a table made once per schedule (per block: the events' slices
+        and additions); False (nothing done) where some go to recorders."""
         routing, schedule = self.routing, self._current_schedule()
         if self._deliveries[0] is not schedule:
             slice_of, _, connection, stamps, factor, multiplicity = schedule
-            target = routing.target[connection]
             table = None
-            if not routing.to_recorder[target].any():
-                block = routing.block_of[target]
-                keep = np.flatnonzero(block >= 0)  # generator -> sampler or other device: nothing to deliver
-                keep = keep[np.lexsort((block[keep], slice_of[keep]))]  # by slice, then block (stable)
-                c, block = connection[keep], block[keep]
-                weights = (routing.weight[c] * factor[keep]) * multiplicity[keep]
-                ports, values = np.zeros(len(c), np.int64), np.zeros(len(c))
-                for b in np.unique(block):
-                    mine = block == b
-                    ports[mine], values[mine] = spike_ports(routing.blocks[b].kernel, weights[mine],
-                                                            routing.rport[c[mine]])
-                table = (slice_of[keep] * len(routing.blocks) + block, routing.row_of[routing.target[c]], ports,
-                         stamps[keep] + routing.delay[c] - 1, values)
+            if not routing.to_recorder[routing.target[connection]].any():
+                table = [(block, slice_of[mine], *rest) for block, mine, *rest
+                         in self._ring_additions(connection, stamps, factor, multiplicity, current=False)]
             self._deliveries = (schedule, table)
         table = self._deliveries[1]
         if table is None:
             return False
-        group, rows, ports, slots, values = table
-        first = self.clock // self.delays.frozen[0] * len(routing.blocks)
-        bounds = np.searchsorted(group, np.arange(first, first + len(routing.blocks) + 1))
-        for b, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
-            if hi > lo:
-                block = routing.blocks[b]
-                block.kernel.add_to_rings(rows[lo:hi], ports[lo:hi], slots[lo:hi] % self.ring, values[lo:hi],
-                                          block.buffers["SPIKE_BUF"], block.buffers["SPIKE_CNT"])
+        now = self.clock // self.delays.frozen[0]
+        for block, slices, rows, ports, steps, values in table:
+            first, last = np.searchsorted(slices, [now, now + 1])
+            if last > first:
+                self._add_to_rings(block, rows[first:last], ports[first:last], steps[first:last],
+                                   values[first:last], current=False)
         return True
 
     def _scheduled_events(self, frm, to):
@@ -329,22 +316,37 @@ class Engine:
                                                               np.repeat(stamps[mine], count), self.settings.grid)
             keep = ~to_recorder
             c, stamps, factor, multiplicity = c[keep], stamps[keep], factor[keep], multiplicity[keep]
-        slots = (stamps + r.delay[c] - 1) % self.ring
+        for block, _, rows, ports, steps, values in self._ring_additions(c, stamps, factor, multiplicity, current):
+            self._add_to_rings(block, rows, ports, steps, values, current)
+
+    def _ring_additions(self, c, stamps, factor, multiplicity, current):
+        """What events over connections ``c`` add to their targets' ring buffers (events into other
+        nodes are left out), block by block, each in the events' order: (block, mask of its events,
+        rows, ports, steps, values); an event goes into slot ``step % ring length``."""
+        r = self.routing
+        steps = stamps + r.delay[c] - 1
         target_block = r.block_of[r.target[c]]
+        additions = []
         for b in np.unique(target_block):
             if b < 0:
                 continue  # generator -> sampler or other device: nothing to deliver
             mine = target_block == b
             block, rows = r.blocks[b], r.row_of[r.target[c[mine]]]
             if current:
-                block.kernel.add_to_rings(rows, np.zeros(len(rows), np.int64), slots[mine],
-                                          factor[mine] * r.weight[c[mine]], block.buffers["CUR_BUF"], _NO_COUNTS)
+                ports, values = np.zeros(len(rows), np.int64), factor[mine] * r.weight[c[mine]]
             else:
                 # NEST's event: the connection weight times the spike weight, times the multiplicity
                 ports, values = spike_ports(block.kernel, (r.weight[c[mine]] * factor[mine]) * multiplicity[mine],
                                             r.rport[c[mine]])
-                block.kernel.add_to_rings(rows, ports, slots[mine], values, block.buffers["SPIKE_BUF"],
-                                          block.buffers["SPIKE_CNT"])
+            additions.append((block, mine, rows, ports, steps[mine], values))
+        return additions
+
+    def _add_to_rings(self, block, rows, ports, steps, values, current):
+        buffers = block.buffers
+        if current:
+            block.kernel.add_to_rings(rows, ports, steps % self.ring, values, buffers["CUR_BUF"], _NO_COUNTS)
+        else:
+            block.kernel.add_to_rings(rows, ports, steps % self.ring, values, buffers["SPIKE_BUF"], buffers["SPIKE_CNT"])
 
     def _after_update(self, frm, to):
         """Spikes of lags [frm, to) to spike recorders (now) and kept for their targets (delivered when

@@ -186,7 +186,7 @@ def test_each_thread_takes_the_neurons_it_updated_last_dearest_first():
     cost = np.array([5, 1, 9, 9, 2, 7, 3, 8], np.int64)
     order = np.zeros(8, np.int64)
     engine = Engine.__new__(Engine)
-    engine._owner = {}
+    engine._share_arrays = {}
     block = Block()
     owner, bounds, counters = engine._shares(block, 2)
     assert owner.tolist() == [0, 0, 0, 0, 1, 1, 1, 1] and counters.shape == (16,)  # halves before any pass
