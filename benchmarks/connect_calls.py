@@ -29,21 +29,17 @@ def worker(simulator, threads):
 
     inputs = scenarios.inputs("pairs", 101.0)
     nest = __import__("nestgap" if simulator == "nestgap" else "nest")
-    neurons, _ = scenarios._populations(nest, threads, inputs)
-    inhibition = {"synapse_model": "static_synapse", "weight": gallery.J_INH, "delay": gallery.DELAY}
-    pairs = [(int(s), t) for t, sources in enumerate(inputs["inh_sources"]) for s in sources]
+    neurons, _ = scenarios.populations(nest, threads, inputs)
     t0 = time.perf_counter()
-    for source, target in pairs:
-        nest.Connect(neurons[source], neurons[target], syn_spec=inhibition)
-    static = (time.perf_counter() - t0) / len(pairs)
-    gap = {"synapse_model": "gap_junction", "weight": 0.54}
-    gap_pairs = [(int(s), int(t)) for s, t in gallery.gap_pairs(list(range(inputs["n_neuron"])), inputs["n_neuron"])]
+    static_calls = scenarios.inhibition_pair_by_pair(nest, neurons, inputs)
+    static = (time.perf_counter() - t0) / static_calls
+    gap_pairs = gallery.gap_pairs(list(range(len(neurons))), len(neurons))  # the script's draws
     t0 = time.perf_counter()
-    for source, target in gap_pairs:
-        nest.Connect(neurons[source], neurons[target], {"rule": "one_to_one", "make_symmetric": True}, gap)
-    gap_call = (time.perf_counter() - t0) / len(gap_pairs)
-    print(json.dumps({"static_us": static * 1e6, "gap_us": gap_call * 1e6,
-                      "static_calls": len(pairs), "gap_calls": len(gap_pairs)}))
+    scenarios.gap_junctions_pair_by_pair(nest, neurons, gap_pairs, 0.54)
+    gap_calls = len(gap_pairs)
+    gap = (time.perf_counter() - t0) / gap_calls
+    print(json.dumps({"static_us": static * 1e6, "gap_us": gap * 1e6,
+                      "static_calls": static_calls, "gap_calls": gap_calls}))
 
 
 def main():

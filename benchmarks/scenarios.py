@@ -45,7 +45,7 @@ def inputs(scenario, simtime):
     return None if scenario == "seed" else gallery.deterministic_inputs(simtime=simtime)
 
 
-def _populations(nest, threads, inputs):
+def populations(nest, threads, inputs):
     """A fresh kernel, the neurons and the spike recorder."""
     _kernel(nest, threads)
     return nest.Create("hh_psc_alpha_gap", inputs["n_neuron"]), nest.Create("spike_recorder")
@@ -64,26 +64,39 @@ def arrays(nest, gap_weight, threads, inputs):
 
 
 def pairs(nest, gap_weight, threads, inputs):
-    neurons, sr = _populations(nest, threads, inputs)
+    neurons, sr = populations(nest, threads, inputs)
     n = inputs["n_neuron"]
     generators = nest.Create("spike_generator", n, params=[{"spike_times": t} for t in _trains(inputs)])
-    inhibition = {"synapse_model": "static_synapse", "weight": gallery.J_INH, "delay": gallery.DELAY}
-    for target, sources in enumerate(inputs["inh_sources"]):
-        for source in sources:
-            nest.Connect(neurons[int(source)], neurons[target], syn_spec=inhibition)
+    inhibition_pair_by_pair(nest, neurons, inputs)
     drive = {"synapse_model": "static_synapse", "weight": gallery.J_EXC, "delay": gallery.DELAY}
     for k in range(n):
         nest.Connect(generators[k], neurons[k], syn_spec=drive)
     nest.Connect(neurons, sr)
     neurons.V_m = inputs["v0"]
-    gap = {"synapse_model": "gap_junction", "weight": gap_weight}
-    for source, target in gallery.gap_pairs(list(range(n)), n):
-        nest.Connect(neurons[int(source)], neurons[int(target)], {"rule": "one_to_one", "make_symmetric": True}, gap)
+    gap_junctions_pair_by_pair(nest, neurons, gallery.gap_pairs(list(range(n)), n), gap_weight)
     return sr
 
 
+def inhibition_pair_by_pair(nest, neurons, inputs):
+    """The recurrent inhibition of ``pairs`` (sources drawn in ``inputs``), one static_synapse
+    ``Connect`` call per pair; their number."""
+    inhibition = {"synapse_model": "static_synapse", "weight": gallery.J_INH, "delay": gallery.DELAY}
+    for target, sources in enumerate(inputs["inh_sources"]):
+        for source in sources:
+            nest.Connect(neurons[int(source)], neurons[target], syn_spec=inhibition)
+    return sum(len(sources) for sources in inputs["inh_sources"])
+
+
+def gap_junctions_pair_by_pair(nest, neurons, gap_pairs, gap_weight):
+    """Gap junctions between ``neurons`` at the positions of ``gap_pairs`` (gallery.gap_pairs), one
+    ``Connect`` call with make_symmetric per pair, as in ``pairs``."""
+    gap = {"synapse_model": "gap_junction", "weight": gap_weight}
+    for source, target in gap_pairs:
+        nest.Connect(neurons[int(source)], neurons[int(target)], {"rule": "one_to_one", "make_symmetric": True}, gap)
+
+
 def rules(nest, gap_weight, threads, inputs):
-    neurons, sr = _populations(nest, threads, inputs)
+    neurons, sr = populations(nest, threads, inputs)
     n = inputs["n_neuron"]
     generators = nest.Create("spike_generator", n)
     generators.set([{"spike_times": t} for t in _trains(inputs)])
