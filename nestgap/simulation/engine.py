@@ -342,6 +342,7 @@ class Engine:
         return additions
 
     def _add_to_rings(self, block, rows, ports, steps, values, current):
+        """Events into ``block``'s ring buffers of currents or spikes, in order: slot ``step % ring length``."""
         buffers = block.buffers
         if current:
             block.kernel.add_to_rings(rows, ports, steps % self.ring, values, buffers["CUR_BUF"], _NO_COUNTS)
@@ -390,9 +391,8 @@ class Engine:
             if counts.sum() == 0:
                 continue
             idx = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)])
-            slots = (np.repeat(stamps, counts) + route.delays[idx] - 1) % self.ring
-            route.block.kernel.add_to_rings(route.rows[idx], route.ports[idx], slots, route.values[idx],
-                                            route.block.buffers["SPIKE_BUF"], route.block.buffers["SPIKE_CNT"])
+            self._add_to_rings(route.block, route.rows[idx], route.ports[idx],
+                               np.repeat(stamps, counts) + route.delays[idx] - 1, route.values[idx], current=False)
 
 class _Progress:
     """print_time = True: simulated time, elapsed and remaining wall time.
