@@ -37,7 +37,7 @@ from .python_printer import PythonPrinter, number, python_name
 TEMPLATES = Path(__file__).parent / "templates"
 
 #: names the generated module defines at module level
-_MODULE_NAMES = {"math", "np", "jit", "dynamics_lanes", "dynamics_lane",
+_MODULE_NAMES = {"math", "np", "jit", "dynamics_lanes", "dynamics_lane", "gap_slope_lane",
                  "update_task", "compute_internals", "initial_state", "EXPORTS",
                  "add_to_rings", "update_task_lead", "update_task_follow", "BUFFERS", "UPDATE_ARGUMENTS", "SOLVER",
                  "check_invariants", "default_parameters", "MODEL", "SOURCE_SHA256", "PARAMETERS",
@@ -425,12 +425,13 @@ class _Generator:
         lines += [f"{python_name(n)} = {ints}[_i, {k}]" for k, n in enumerate(self.int)]
         return lines
 
-    def dynamics(self, vector=False):
+    def dynamics(self, vector=False, only=None):
         """Body of the right-hand side for lane ``_l`` of the register file ``_R``: reads the
         state rows _RYIN and the time row _RT, writes the derivative rows _RF (0 where the
-        call's mask rows _RMASK say so)."""
+        call's mask rows _RMASK say so); with ``only`` (an ODE variable) that one row, with
+        the same operations as the whole right-hand side."""
         printer = self._printer("dynamics", vector)
-        odes = [expr for _, expr in self.spec.odes]
+        odes = [expr for name, expr in self.spec.odes if only in (None, name)]
         used = self._used(odes)
 
         def cell(row):
@@ -452,6 +453,8 @@ class _Generator:
             if name in used.get("inline", ()):
                 lines.append(f"{python_name(name)} = {printer.expr(expr)}")
         for name, expr in self.spec.odes:
+            if only not in (None, name):
+                continue
             value = printer.expr(expr)
             if self.masked:
                 value = f"({value}) if {cell(f'_RMASK + _{name}')} != 0.0 else 0.0"
@@ -623,6 +626,7 @@ class _Generator:
             rhs_aux=[(self.aux.index(n), k) for k, n in enumerate(self.rhs_aux)],
             n_analytic=len(self.analytic), n_conv=len(self.conv),
             dynamics=self.dynamics(), dynamics_vector=self.dynamics(vector=self.vector_exp),
+            dynamics_gap_v=self.dynamics(only=self.gap.membrane_potential) if self.gap and self.numeric else [],
             **self.update_parts())
         text = environment.get_template("kernel.py.jinja").render(**context)
         return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
