@@ -107,3 +107,58 @@ def test_results_do_not_depend_on_how_neurons_are_grouped_into_lanes(monkeypatch
     assert len(runs[0][0]) > 20
     for ours, theirs, what in zip(runs[1], runs[0], ("times", "senders", "V_m")):
         assert_bitwise_equal(ours, theirs, what)
+
+
+@pytest.mark.parametrize("order", (0, 1, 3))
+def test_gap_slope_lane_is_the_membrane_row_of_the_whole_right_hand_side(kernel, order):
+    """The WFR interpolation's end slope is evaluated for V_m's row alone: the same bits as
+    dynamics_lane's row, also where the exp special cases make dynamics_lanes redo a lane."""
+    rng = np.random.default_rng(5)
+    params = kernel.default_parameters(np.zeros(len(kernel.ODE_STATE)), np.zeros(len(kernel.AUX_STATE)),
+                                       np.zeros(len(kernel.INT_STATE), np.int64))
+    states = [list(reference.initial_state()) for _ in range(kernel.LANES)]
+    for lane, y in enumerate(states):
+        y[0] = SPECIAL_V[lane] if lane < len(SPECIAL_V) else rng.uniform(-90.0, 40.0)
+        y[1:] = rng.uniform(0.0, 1.0, 4).tolist() + rng.uniform(-100.0, 100.0, 4).tolist()
+    R = _lanes(kernel, states, params, -7.25, 1.75, rng.uniform(-50.0, 50.0, 4), 0.05)
+    row = (kernel._RF + kernel._V_m) * kernel.LANES
+    for lane in range(kernel.LANES):
+        whole, alone = R.copy(), R.copy()
+        whole[kernel._RF * kernel.LANES:(kernel._RF + len(states[0])) * kernel.LANES] = 0.0
+        alone[kernel._RF * kernel.LANES:(kernel._RF + len(states[0])) * kernel.LANES] = 0.0
+        kernel.dynamics_lane(whole, lane, order, 0.05)
+        kernel.gap_slope_lane(alone, lane, order, 0.05)
+        assert_bitwise_equal(np.array([alone[row + lane]]).view(np.int64),
+                             np.array([whole[row + lane]]).view(np.int64), f"lane {lane}, V_m={states[lane][0]!r}")
+
+
+def test_error_ratio_is_gsls_max_of_component_ratios(kernel):
+    """With eps_rel = 0, _step_end divides the largest |yerr_j| by eps_abs once; GSL takes the
+    largest of the ratios |yerr_j| / eps_abs, passing over NaN, starting from DBL_MIN.
+    Division by a positive constant being monotone, both give the same double: checked with
+    errors spanning every binade, subnormal ones, zeros, infinities and NaNs."""
+    k, L, n = kernel, kernel.LANES, len(kernel.ODE_STATE)
+    rng = np.random.default_rng(11)
+    specials = np.array([0.0, -0.0, 5e-324, 2.2250738585072014e-308, 1e-300, math.inf, -math.inf, math.nan])
+    eps_abs = k._EPS_ABS  # the model file's option, 1e-06
+    for trial in range(200):
+        R = np.zeros(k._NROWS * L)
+        K = rng.standard_normal((6, n, L)) * 10.0 ** rng.integers(-320, 300, (6, n, L)).astype(float)
+        if trial % 2:
+            K[rng.integers(0, 6, 4), rng.integers(0, n, 4), rng.integers(0, L, 4)] = rng.choice(specials, 4)
+        K[:, :, trial % L] = rng.choice([0.0, 1e-310, math.nan])  # every error 0, subnormal or NaN
+        h = 10.0 ** rng.uniform(-8, -1, L)
+        for s in range(6):
+            R[(k._RK1 + s * n) * L:(k._RK1 + (s + 1) * n) * L] = K[s].ravel()
+        R[k._RH * L:(k._RH + 1) * L] = h
+        with np.errstate(all="ignore"):
+            k._step_end(R)
+            yerr = h * (k._EC1 * K[0] + k._EC3 * K[2] + k._EC4 * K[3] + k._EC5 * K[4] + k._EC6 * K[5])
+            for lane in range(L):
+                rmax = 2.2250738585072014e-308
+                for j in range(n):
+                    r = abs(yerr[j, lane]) / abs(eps_abs)
+                    if r > rmax:
+                        rmax = r
+                assert_bitwise_equal(np.array([R[k._RRMAX * L + lane]]).view(np.int64),
+                                     np.array([rmax]).view(np.int64), f"trial {trial}, lane {lane}")
