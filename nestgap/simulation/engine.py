@@ -159,6 +159,8 @@ class Engine:
         if k.GAP_JUNCTION:
             route = self.routing.gap_routes[self.routing.gap_blocks.index(block)]
             delivered = self.gap_delivered.pop(id(block), None)
+            if route.nonzero is not None and delivered is not None and np.isfinite(delivered).all():
+                route = route.nonzero  # the same sums without the terms w * c = +-0
             named.update(GAP_INDPTR=route.indptr, GAP_SOURCES=route.sources, GAP_WEIGHTS=route.weights,
                          GAP_IN=np.zeros((0, 1)) if delivered is None else delivered)
         arguments = [named[name] for name in k.UPDATE_ARGUMENTS]

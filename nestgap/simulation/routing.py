@@ -27,11 +27,16 @@ class SpikeRoute:
 @dataclass(frozen=True)
 class GapRoute:
     """Gap-junction coefficients into one block: target row t sums entries indptr[t]..indptr[t+1]
-    of the coefficients of all gap blocks stacked (rows ``sources``) with ``weights``."""
+    of the coefficients of all gap blocks stacked (rows ``sources``) with ``weights``.
+
+    ``nonzero`` is the same route without the entries of weight 0 (None if there are none):
+    it gives the same bits wherever every coefficient is finite, since w * c is then +-0 and
+    adding +-0 to a sum that started at +0.0 changes no bit (such a sum is never -0.0)."""
     block: object
     indptr: np.ndarray
     sources: np.ndarray
     weights: np.ndarray
+    nonzero: "GapRoute | None" = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,7 @@ def build_routing(network) -> Routing:
         sel = sel[np.lexsort((lcid[sel], syn_id[sel]))]
         indptr, by_row = _group_by_row(row_of[target[sel]], len(block))
         sel = sel[by_row]
-        gap_routes.append(GapRoute(block, indptr, stacked_row[source[sel]], weight[sel]))
+        gap_routes.append(_gap_route(block, indptr, stacked_row[source[sel]], weight[sel]))
 
     return Routing(blocks, block_of, row_of, to_recorder, source, target, weight, delay, rport, tuple(spike_routes),
                    generator_connections, spike_recorder_sources, sampler_targets, gap_blocks,
@@ -159,3 +164,13 @@ def _group_by_row(rows, n_rows):
     indptr = np.zeros(n_rows + 1, np.int64)
     np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
     return indptr, order
+
+
+def _gap_route(block, indptr, sources, weights) -> GapRoute:
+    """The route, with its ``nonzero`` twin where some weights are 0."""
+    kept = weights != 0.0
+    if kept.all():
+        return GapRoute(block, indptr, sources, weights)
+    before = np.concatenate([[0], np.cumsum(kept)])  # kept entries before each entry
+    nonzero = GapRoute(block, before[indptr], sources[kept], weights[kept])
+    return GapRoute(block, indptr, sources, weights, nonzero)

@@ -123,3 +123,41 @@ def test_gap_network_independent_of_virtual_processes(inputs, ng):
     one = gap_network(ng, inputs, T=40.0, vps=1)
     four = gap_network(ng, inputs, T=40.0, vps=4)
     _compare(four, one)
+
+
+def test_zero_weight_gap_junctions_bitwise(inputs, nest, ng):
+    """Every third gap pair with weight 0 among random ones: nestgap leaves the zero-weight terms
+    out of the sums while every coefficient is finite (docs/waveform_relaxation.md 5); NEST's
+    bits at 1 and 3 VPs."""
+    weights = inputs["gap_weights"].copy()
+    weights[::3] = 0.0
+    mixed = {**inputs, "gap_weights": weights}
+    for vps in (1, 3):
+        settings = {**NETWORK_VARIANTS["wfr_order3"], "T": 40.0, "vps": vps, "random_weights": True}
+        _compare(gap_network(ng, mixed, **settings), gap_network(nest, mixed, **settings))
+
+
+def _nan_through_zero_weight(sim):
+    """Neuron 1 with V_m = NaN, coupled with weight 0 to neuron 2, which is coupled to neuron 3."""
+    sim.ResetKernel()
+    n = sim.Create("hh_psc_alpha_gap", 3)
+    for a, b, w in ((0, 1, 0.0), (1, 2, 0.5)):
+        sim.Connect(n[a], n[b], {"rule": "one_to_one", "make_symmetric": True},
+                    {"synapse_model": "gap_junction", "weight": w})
+    n[0].V_m = float("nan")
+    vm = sim.Create("voltmeter", params={"interval": 0.1})
+    sim.Connect(vm, n)
+    sim.Simulate(3.0)
+    return {key: np.asarray(vm.events[key]) for key in ("times", "senders", "V_m")}
+
+
+def test_zero_weight_gap_junction_passes_nan_on(nest, ng):
+    """0 * NaN is NaN: in NEST a NaN V_m reaches a neighbour coupled with weight 0 and, through
+    it, the next one; nestgap sums zero-weight terms whenever some coefficient is not finite."""
+    theirs, ours = _nan_through_zero_weight(nest), _nan_through_zero_weight(ng)
+    assert np.isnan(theirs["V_m"][theirs["senders"] == 3]).any()  # the NaN got through
+    for key in ("times", "senders"):
+        assert_bitwise_equal(ours[key], theirs[key], key)
+    assert np.array_equal(np.isnan(ours["V_m"]), np.isnan(theirs["V_m"]))
+    finite = ~np.isnan(theirs["V_m"])
+    assert_bitwise_equal(ours["V_m"][finite], theirs["V_m"][finite], "V_m")
