@@ -347,6 +347,22 @@ class _Generator:
                     todo.append(self.inlines[sub.name])
         return seen & set(functions), vectorisable
 
+    def _calls_exp(self, expr) -> bool:
+        """Does ``expr`` call exp, directly or through inline expressions and model functions?"""
+        functions = {f.name: f for f in self.spec.functions}
+        todo, seen = [expr], set()
+        while todo:
+            for sub in ir.walk(todo.pop()):
+                if isinstance(sub, ir.Call) and sub.function == "exp":
+                    return True
+                if isinstance(sub, ir.Call) and sub.function in functions and sub.function not in seen:
+                    seen.add(sub.function)
+                    todo += list(functions[sub.function].body)
+                if isinstance(sub, ir.Name) and sub.kind == "inline" and sub.name not in seen:
+                    seen.add(sub.name)
+                    todo.append(self.inlines[sub.name])
+        return False
+
     def _used(self, exprs):
         """Names (by kind) used by ``exprs``, following inline expressions."""
         used, todo, seen_inlines = {}, list(exprs), set()
@@ -626,6 +642,8 @@ class _Generator:
             rhs_aux=[(self.aux.index(n), k) for k, n in enumerate(self.rhs_aux)],
             n_analytic=len(self.analytic), n_conv=len(self.conv),
             dynamics=self.dynamics(), dynamics_vector=self.dynamics(vector=self.vector_exp),
+            exp_row_sum=" + ".join(f"_R[(_RF + _{name}) * _L + _l]" for name, expr in self.spec.odes
+                                   if self._calls_exp(expr)) or "0.0",
             dynamics_gap_v=self.dynamics(only=self.gap.membrane_potential) if self.gap and self.numeric else [],
             **self.update_parts())
         text = environment.get_template("kernel.py.jinja").render(**context)
