@@ -324,44 +324,37 @@ class _Generator:
             lines += self._statements(body, self.update_printer, indent)
         return lines
 
+    def _reached(self, exprs):
+        """Every node of ``exprs`` and of the inline expressions and model functions they use
+        (each of those walked once)."""
+        functions = {f.name: f for f in self.spec.functions}
+        todo, seen_functions, seen_inlines = list(exprs), set(), set()
+        while todo:
+            for sub in ir.walk(todo.pop()):
+                yield sub
+                if isinstance(sub, ir.Call) and sub.function in functions and sub.function not in seen_functions:
+                    seen_functions.add(sub.function)
+                    todo += list(functions[sub.function].body)
+                if isinstance(sub, ir.Name) and sub.kind == "inline" and sub.name not in seen_inlines:
+                    seen_inlines.add(sub.name)
+                    todo.append(self.inlines[sub.name])
+
     def _dynamics_functions(self):
         """(model functions the right-hand side calls, may it use the vectorisable exp?).
 
         The vectorisable exp is used only if no operation of the right-hand side
         (following inline expressions and model functions) can turn a NaN into a number.
         """
-        todo = [expr for _, expr in self.spec.odes]
-        functions = {f.name: f for f in self.spec.functions}
-        seen, vectorisable = set(), True
-        while todo:
-            for sub in ir.walk(todo.pop()):
-                if isinstance(sub, (ir.Conditional, ir.If)) or \
-                        isinstance(sub, (ir.Binary, ir.Unary)) and sub.op in _NAN_ABSORBING_OPS or \
-                        isinstance(sub, ir.Call) and sub.function in _NAN_ABSORBING_CALLS:
-                    vectorisable = False
-                if isinstance(sub, ir.Call) and sub.function in functions and sub.function not in seen:
-                    seen.add(sub.function)
-                    todo += list(functions[sub.function].body)
-                if isinstance(sub, ir.Name) and sub.kind == "inline" and sub.name not in seen:
-                    seen.add(sub.name)
-                    todo.append(self.inlines[sub.name])
-        return seen & set(functions), vectorisable
+        nodes = list(self._reached(expr for _, expr in self.spec.odes))
+        names = {f.name for f in self.spec.functions}
+        vectorisable = not any(isinstance(sub, (ir.Conditional, ir.If)) or
+                               isinstance(sub, (ir.Binary, ir.Unary)) and sub.op in _NAN_ABSORBING_OPS or
+                               isinstance(sub, ir.Call) and sub.function in _NAN_ABSORBING_CALLS for sub in nodes)
+        return {sub.function for sub in nodes if isinstance(sub, ir.Call) and sub.function in names}, vectorisable
 
     def _calls_exp(self, expr) -> bool:
         """Does ``expr`` call exp, directly or through inline expressions and model functions?"""
-        functions = {f.name: f for f in self.spec.functions}
-        todo, seen = [expr], set()
-        while todo:
-            for sub in ir.walk(todo.pop()):
-                if isinstance(sub, ir.Call) and sub.function == "exp":
-                    return True
-                if isinstance(sub, ir.Call) and sub.function in functions and sub.function not in seen:
-                    seen.add(sub.function)
-                    todo += list(functions[sub.function].body)
-                if isinstance(sub, ir.Name) and sub.kind == "inline" and sub.name not in seen:
-                    seen.add(sub.name)
-                    todo.append(self.inlines[sub.name])
-        return False
+        return any(isinstance(sub, ir.Call) and sub.function == "exp" for sub in self._reached([expr]))
 
     def _used(self, exprs):
         """Names (by kind) used by ``exprs``, following inline expressions."""
