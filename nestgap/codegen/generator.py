@@ -32,6 +32,7 @@ import jinja2
 from ..version import __version__
 from ..frontend import ir
 from ..frontend.errors import ModelError
+from .libm import reciprocal_parts
 from .python_printer import PythonPrinter, number, python_name
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -188,6 +189,14 @@ class _Generator:
                     return "_h"
                 raise self.error(f"{node.function}() is only available in internals, ODEs and update blocks")
             if vector and node.function == "exp":
+                quotient = node.args[0]
+                parts = (reciprocal_parts(float(quotient.right.value))
+                         if isinstance(quotient, ir.Binary) and quotient.op == "/" and isinstance(quotient.right, ir.Num)
+                         and not (self._is_integer(quotient.left) and self._is_integer(quotient.right)) else None)
+                if parts is not None:
+                    # exp(x / d), d a literal: the quotient by fused multiply-adds (docs/exact_division.md)
+                    return (f"_exp_quotient_v({printer.expr(quotient.left)}, {number(float(quotient.right.value))}, "
+                            f"{number(parts[0])}, {number(parts[1])})")
                 return f"_exp_v({args[0]})"
             if vector and node.function in self.dynamics_functions:
                 return f"_v_{python_name(node.function)}({', '.join(args)})"

@@ -28,6 +28,7 @@ import math
 import os
 import platform
 import struct
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -158,8 +159,29 @@ def for_numba():
         return math.nan if _outside_fast_path(x) else value
 
     @inline
+    def quotient(x, d, d_hi, d_lo):
+        """x / d for a constant d (2^-500 <= |d| <= 2^500) with d_hi = RN(1/d), d_lo = RN(1/d - d_hi),
+        by fused multiply-adds instead of the divider (docs/exact_division.md): the double-double
+        product x (d_hi + d_lo) rounds to a faithful quotient, and Markstein's correction makes it
+        the correctly rounded one, x / d bit for bit, wherever |x| and |x / d| are >= 2^-969; below,
+        or for an x of inf or nan, it may differ (a NaN for inf)."""
+        q = _fma(x, d_hi, x * d_lo)
+        return _fma(_fma(-q, d, x), d_hi, q)
+
+    @inline
+    def fast_exp_of_quotient_or_nan(x, d, d_hi, d_lo):
+        """fast_exp_or_nan(x / d), the quotient from ``quotient``: where that may differ from x / d
+        (|x / d| < 2^-969, inf, nan; |x| < 2^-969 only where |x / d| < 2^-469), exp's fast path does
+        not apply and the result is NaN either way."""
+        return fast_exp_or_nan(quotient(x, d, d_hi, d_lo))
+
+    @inline
     def libm_exp(x):
         return math.exp(x)
+
+    @inline
+    def libm_exp_of_quotient(x, d, d_hi, d_lo):
+        return math.exp(x / d)
 
     @numba.njit
     def differences(xs):
@@ -172,8 +194,11 @@ def for_numba():
 
     if _agrees_with_libm(differences):
         #: exp_or_nan: exp(x), or NaN where glibc's fast path does not apply (callers redo those exactly)
-        return SimpleNamespace(exp=fast_exp, exp_or_nan=fast_exp_or_nan, variant="fast-exp", differences=differences)
-    return SimpleNamespace(exp=libm_exp, exp_or_nan=libm_exp, variant="libm-exp", differences=differences)
+        return SimpleNamespace(exp=fast_exp, exp_or_nan=fast_exp_or_nan,
+                               exp_of_quotient_or_nan=fast_exp_of_quotient_or_nan, quotient=quotient,
+                               variant="fast-exp", differences=differences)
+    return SimpleNamespace(exp=libm_exp, exp_or_nan=libm_exp, exp_of_quotient_or_nan=libm_exp_of_quotient,
+                           quotient=None, variant="libm-exp", differences=differences)
 
 
 def _agrees_with_libm(differences) -> bool:
@@ -199,8 +224,24 @@ def self_test(differences) -> bool:
     return differences(samples) == 0
 
 
+def reciprocal_parts(d: float) -> tuple[float, float] | None:
+    """(RN(1/d), RN(1/d - RN(1/d))), the constants of exp_of_quotient_or_nan, for a d with
+    2^-500 <= |d| <= 2^500; None for any other d (zero, tiny, huge, inf, nan)."""
+    if not 2.0 ** -500 <= abs(d) <= 2.0 ** 500:
+        return None
+    d_hi = 1.0 / d  # Python divides correctly rounded, as does float(Fraction)
+    return d_hi, float(Fraction(1) / Fraction(d) - Fraction(d_hi))
+
+
+def _exp_of_quotient(x, d, d_hi, d_lo):
+    return math.exp(x / d)
+
+
 def __getattr__(name):
-    """``exp`` / ``exp_or_nan``: numba's while numba compiles, else ``math.exp``."""
+    """``exp`` / ``exp_or_nan`` / ``exp_of_quotient_or_nan``: numba's while numba compiles, else
+    ``math.exp`` (of the quotient: ``math.exp(x / d)``)."""
     if name in ("exp", "exp_or_nan"):
         return getattr(for_numba(), name) if jit.numba_active() else math.exp
+    if name == "exp_of_quotient_or_nan":
+        return for_numba().exp_of_quotient_or_nan if jit.numba_active() else _exp_of_quotient
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

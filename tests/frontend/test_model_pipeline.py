@@ -16,6 +16,7 @@ import pytest
 from nestgap.cli import main as cli_main
 from nestgap.codegen.cache import kernel_path
 from nestgap.codegen.generator import generate_python
+from nestgap.codegen.libm import reciprocal_parts
 from nestgap.frontend.errors import ModelError
 from nestgap.frontend.loader import load_model
 from support import ROOT
@@ -150,6 +151,16 @@ def test_generated_code_keeps_nest_operation_order(spec):
                        "1.2262 / _exp(V / 42.248)",
                        f"(-({i_na} + {i_k} + g_L * (V_m - E_L)) + I_stim + I_e + I_syn_ex + I_syn_in + I_gap) / C_m"):
         assert expression in code, expression
+
+
+def test_vectorised_rate_functions_divide_exp_arguments_by_fmas(spec):
+    """exp(x / literal) in the vectorised right-hand side: the quotient from the literal's reciprocal
+    parts (docs/exact_division.md); the exact right-hand side keeps the division."""
+    code = generate_python(spec)
+    hi, lo = reciprocal_parts(13.5)
+    assert f"_exp_quotient_v(-(V - 75.5), 13.5, {hi!r}, {lo!r})" in code
+    assert f"_exp_quotient_v(V + 44, 34.0, {reciprocal_parts(34.0)[0]!r}, {reciprocal_parts(34.0)[1]!r})" in code
+    assert "_exp(-(V - 75.5) / 13.5)" in code and "_exp_v(" not in code  # every exp argument here is a quotient
 
 
 def test_cache_regenerates_when_the_model_changes(tmp_path):
