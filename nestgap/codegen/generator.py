@@ -606,9 +606,8 @@ class _Generator:
         arrays += [(name, dtype, len(shape)) for name, dtype, shape, _, _ in buffers]
         if self.gap:  # the gap-junction route into the block, and the coefficients delivered over it
             arrays += [("GAP_INDPTR", "i8", 1), ("GAP_SOURCES", "i8", 1), ("GAP_WEIGHTS", "f8", 1), ("GAP_IN", "f8", 2)]
-        # the threads' shares of ORDER, their counters, and which thread updated each neuron last
-        # (the simulation's)
-        arrays += [("BOUNDS", "i8", 1), ("NEXT", "i8", 1), ("OWNER", "i8", 1)]
+        # the threads' shares of ORDER and their counters (the simulation's)
+        arrays += [("BOUNDS", "i8", 1), ("NEXT", "i8", 1)]
         options = spec.options
         context = dict(
             nestgap_version=__version__, source_name=Path(spec.path).name, model=spec.name, sha256=spec.sha256,

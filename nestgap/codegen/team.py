@@ -78,19 +78,30 @@ def team(load, publish, swap_if, pause, cycles, yield_cpu):
     return claim, join, finish
 
 
-def share_out(order, bounds, counters, cost, owner):
-    """The shares of a job's items before the team starts (update_task's neurons): ``order`` <- the
-    items by ``owner`` (the thread that took each last), each share dearest first (``cost``: the
-    attempts each took last); share p is ``order[bounds[p]:bounds[p + 1]]``, taken from with the
-    counter ``counters[8 * p]`` (a cache line each), set to 0."""
+def share_out(order, bounds, counters, cost):
+    """The shares of a job's items before the team starts (update_task's neurons): share p is
+    ``order[bounds[p]:bounds[p + 1]]``, a range of consecutive items whose costs (``cost``: the
+    attempts each took last, plus one) add up to about a p-th of the total, dearest first; it is
+    taken from with the counter ``counters[8 * p]`` (a cache line each), set to 0. Consecutive
+    items: their rows (a neuron's buffers are rows of arrays, often less than a cache line long)
+    stay on one core, and a share's range moves little from job to job."""
     n = order.shape[0]
+    shares = bounds.shape[0] - 1
+    total = 0
+    for i in range(n):
+        total += cost[i] + 1
+    share = np.empty(n, np.int64)
+    before = 0
+    for i in range(n):
+        share[i] = min(before * shares // total, shares - 1)
+        before += cost[i] + 1
     key = np.empty(n, np.int64)
     for i in range(n):
-        key[i] = (owner[i] << 40) - cost[i]
+        key[i] = (share[i] << 40) - cost[i]
     order[:] = np.argsort(key, kind="mergesort")
     bounds[:] = 0
     for i in range(n):
-        bounds[owner[i] + 1] += 1
+        bounds[share[i] + 1] += 1
     for p in range(1, bounds.shape[0]):
         bounds[p] += bounds[p - 1]
     counters[:] = 0

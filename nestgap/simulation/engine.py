@@ -50,7 +50,7 @@ class Engine:
         self.gap_delivered = {}        # id(gap block) -> coefficients delivered, summed at its next update
         self._spare_c = {}             # id(gap block) -> its second array of sent coefficients
         self._stepwise = (None, [])    # (routing, its stepwise devices: (node id, connections, device) by id)
-        self._share_arrays = {}        # id(block) -> (owner, bounds, counters): how threads share it out
+        self._share_arrays = {}        # threads -> (bounds, counters): how threads share a block out
         self.wfr_iterations = []       # iterations per slice (WFR slices only)
         self.wfr_max_reached = 0
         self.routing = None
@@ -152,10 +152,10 @@ class Engine:
         s, k = self.settings, block.kernel
         block.buffers["SPIKED"][:] = False
         threads = min(self.threads, -(-len(block) // k.LANES))
-        owner, bounds, counters = self._shares(block, threads)
+        bounds, counters = self._shares(block, threads)
         named = {"origin": self.clock, "frm": frm, "to": to, "wfr": wfr,
                  "order": s.wfr_interpolation_order, "tol": s.wfr_tol, "h": s.resolution, "ring": self.ring,
-                 "BOUNDS": bounds, "NEXT": counters, "OWNER": owner, **block.arrays()}
+                 "BOUNDS": bounds, "NEXT": counters, **block.arrays()}
         if k.GAP_JUNCTION:
             route = self.routing.gap_routes[self.routing.gap_blocks.index(block)]
             delivered = self.gap_delivered.pop(id(block), None)
@@ -167,17 +167,16 @@ class Engine:
         return self._tasks.together(threads, k.update_task_lead, k.update_task_follow, arguments) > 0
 
     def _shares(self, block, threads):
-        """The arrays by which ``threads`` threads share the neurons of ``block`` out (the kernel's
-        ``update_task_lead`` fills them: nestgap/codegen/team.py): bounds and counters of the
-        shares, and ``owner``, the thread that updated each neuron last, whose core has its rows
-        in cache. A thread takes its own share first, dearest first, then the others' (results
-        do not depend on the order): a neuron moves to another core only when its thread's lanes
-        have run out of their own, and it stays there, which evens the shares out pass by pass."""
-        arrays = self._share_arrays.get(id(block))
-        if arrays is None or len(arrays[1]) != threads + 1 or len(arrays[0]) != len(block):
-            arrays = (np.arange(len(block)) * threads // max(len(block), 1), np.zeros(threads + 1, np.int64),
-                      np.zeros(8 * threads, np.int64))
-            self._share_arrays[id(block)] = arrays
+        """The arrays by which ``threads`` threads share the neurons of ``block`` out: bounds and
+        counters of the shares, which the kernel's ``update_task_lead`` fills before each pass
+        (nestgap/codegen/team.py: ranges of consecutive neurons of about equal cost in the last
+        pass). A thread takes its own share first, dearest first, then the others' (results do not
+        depend on the order): a neuron moves to another core when the ranges move or a thread's
+        lanes have run out of their own neurons."""
+        arrays = self._share_arrays.get(threads)
+        if arrays is None:
+            arrays = (np.zeros(threads + 1, np.int64), np.zeros(8 * threads, np.int64))
+            self._share_arrays[threads] = arrays
         return arrays
 
     def _waveform_relaxation(self, frm, to):

@@ -170,34 +170,27 @@ def test_gap_models_whose_odes_read_other_state_do_not_depend_on_lanes_or_thread
         assert forward[pair].tolist() == backward[pair].tolist() == two_threads[pair].tolist(), pair
 
 
-def test_each_thread_takes_the_neurons_it_updated_last_dearest_first():
-    """team.share_out: every neuron in exactly one share, the share of the thread that updated it
-    last (the owner array the kernel writes), dearest first (most attempts in the last pass); the
-    engine starts with halves, and again when the number of threads changes."""
-    from types import SimpleNamespace
-
+def test_threads_take_ranges_of_consecutive_neurons_of_equal_cost_dearest_first():
+    """team.share_out: every neuron in exactly one share; share p a range of consecutive neurons
+    whose costs (attempts in the last pass, plus one) add up to about a p-th of the total, dearest
+    first; counters reset. The engine keeps one set of share arrays per thread count."""
     from nestgap.codegen.team import share_out
     from nestgap.simulation.engine import Engine
 
-    class Block(SimpleNamespace):
-        def __len__(self):
-            return 8
-
-    cost = np.array([5, 1, 9, 9, 2, 7, 3, 8], np.int64)
+    cost = np.array([5, 1, 9, 9, 2, 7, 3, 8], np.int64)  # plus one: 6 2 10 10 | 3 8 4 9, 52 in all
     order = np.zeros(8, np.int64)
     engine = Engine.__new__(Engine)
     engine._share_arrays = {}
-    block = Block()
-    owner, bounds, counters = engine._shares(block, 2)
-    assert owner.tolist() == [0, 0, 0, 0, 1, 1, 1, 1] and counters.shape == (16,)  # halves before any pass
+    bounds, counters = engine._shares(None, 2)
+    assert counters.shape == (16,) and engine._shares(None, 2)[0] is bounds
     counters[8] = 5
-    share_out(order, bounds, counters, cost, owner)
+    share_out(order, bounds, counters, cost)
     assert bounds.tolist() == [0, 4, 8] and not counters.any()
     assert order.tolist() == [2, 3, 0, 1, 7, 5, 6, 4]
-    owner[[1, 7]] = [1, 0]  # the kernel: neuron 1 was updated by thread 1, neuron 7 by thread 0
-    assert engine._shares(block, 2)[0] is owner
-    share_out(order, bounds, counters, cost, owner)
-    assert bounds.tolist() == [0, 4, 8] and order.tolist() == [2, 3, 7, 0, 5, 6, 4, 1]
-    owner, bounds, counters = engine._shares(block, 3)  # another thread count: shares start again
-    share_out(order, bounds, counters, cost, owner)
-    assert owner.tolist() == [0, 0, 0, 1, 1, 1, 2, 2] and bounds.tolist() == [0, 3, 6, 8]
+    bounds, counters = engine._shares(None, 3)
+    share_out(order, bounds, counters, cost)
+    assert bounds.tolist() == [0, 3, 6, 8] and order.tolist() == [2, 0, 1, 3, 5, 4, 7, 6]
+    share_out(order, *engine._shares(None, 2), np.zeros(8, np.int64))  # before any pass: halves
+    assert engine._shares(None, 2)[0].tolist() == [0, 4, 8] and order.tolist() == list(range(8))
+    share_out(order[:4], *engine._shares(None, 2), np.array([100, 0, 0, 0]))  # one dear neuron
+    assert engine._shares(None, 2)[0].tolist() == [0, 1, 4]
