@@ -19,7 +19,8 @@ caller's is 0).
 Generated kernels compile these functions with their own code (their
 ``update_task_lead`` and ``update_task_follow``); the atomic operations are
 :mod:`.atomics`'. Before a job starts, the calling thread shares its items out
-(``share_out``): each thread first takes the items it took in the last job.
+(``share_out``): each thread first takes a range of consecutive items of about
+equal cost.
 """
 
 import numpy as np
