@@ -95,6 +95,19 @@ def _unit_text(data_type) -> str:
     return ""
 
 
+def _by_kernel_name(variables):
+    """``variables`` with the ones NESTML's analysis adds for convolutions (kernel state variables
+    and their propagators, named with CONVOLUTION_MARK) sorted by name, in the places they take;
+    the others as they are. The analysis adds them in an order that varies from run to run
+    (several kernels), and the generated code must not; each depends on parameters only (initial
+    values, propagators), not on another, so their order does not change a result."""
+    places = [k for k, v in enumerate(variables) if CONVOLUTION_MARK in v.name]
+    result = list(variables)
+    for k, v in zip(places, sorted((variables[k] for k in places), key=lambda v: v.name)):
+        result[k] = v
+    return tuple(result)
+
+
 class _Builder:
     def __init__(self, path, model, solvers, options, sha256, doc, warnings):
         self.path, self.model, self.solvers, self.options = path, model, solvers, options
@@ -128,7 +141,8 @@ class _Builder:
                     doc=(decl.in_comment or "").strip(), line=decl.get_source_position().start_line))
             return tuple(result)
 
-        parameters, state, internals = finish(parameters), finish(state), finish(internals)
+        parameters, state, internals = finish(parameters), finish(state), _by_kernel_name(finish(internals))
+        state = _by_kernel_name(state)
         inlines = tuple((n.get_variable_name(), lower.value(n.get_expression())) for n in inline_nodes)
         analytic = self._solver_expressions(self.solvers.analytic, state, lower)
         odes = self._solver_expressions(self.solvers.numeric, state, lower)
@@ -233,9 +247,14 @@ class _Builder:
         return tuple(result)
 
     def _spike_updates(self, lower):
-        """Per spike port, the jumps of kernel variables (and of delta-kernel targets) a spike causes."""
+        """Per spike port, the jumps of kernel variables (and of delta-kernel targets) a spike causes;
+        the ports in the model file's order (NESTML's analysis hands them on in an order that varies
+        from run to run)."""
         updates = []
-        for port, assignments in self.solvers.spike_updates.items():
+        declared = [port.get_name() for block in self.model.get_input_blocks() for port in block.get_input_ports()]
+        for port, assignments in sorted(self.solvers.spike_updates.items(),
+                                        key=lambda item: declared.index(item[0]) if item[0] in declared
+                                        else len(declared)):
             statements = []
             for assignment in assignments:
                 name = assignment.lhs.get_complete_name()

@@ -5,6 +5,7 @@ the model file itself; nothing is typed in from elsewhere.
 """
 
 import hashlib
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -151,6 +152,21 @@ def test_generated_code_keeps_nest_operation_order(spec):
                        "1.2262 / _exp(V / 42.248)",
                        f"(-({i_na} + {i_k} + g_L * (V_m - E_L)) + I_stim + I_e + I_syn_ex + I_syn_in + I_gap) / C_m"):
         assert expression in code, expression
+
+
+def test_generation_does_not_depend_on_the_hash_seed_with_several_kernels(tmp_path):
+    """NESTML's analysis orders the convolutions of a model with several kernels differently under
+    different PYTHONHASHSEEDs (0 and 1 here: g_inh's variables first, then g_exc's first); the
+    generated code is the same."""
+    library = {f.name: f for f in importlib.metadata.files("nestml") if f.name.endswith("_neuron.nestml")}
+    model = library["aeif_cond_alpha_neuron.nestml"].locate()
+    codes = []
+    for seed in ("0", "1"):
+        out = tmp_path / seed
+        subprocess.run([sys.executable, "-m", "nestgap", "generate", str(model), "-o", str(out)], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True)
+        codes.append((out / "aeif_cond_alpha_neuron.py").read_bytes())
+    assert codes[0] == codes[1]
 
 
 def test_vectorised_rate_functions_divide_exp_arguments_by_fmas(spec):
