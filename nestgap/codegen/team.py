@@ -91,18 +91,15 @@ def share_out(order, bounds, counters, cost):
     total = 0
     for i in range(n):
         total += cost[i] + 1
-    share = np.empty(n, np.int64)
+    key = np.empty(n, np.int64)
+    bounds[:] = 0
     before = 0
     for i in range(n):
-        share[i] = min(before * shares // total, shares - 1)
+        share = min(before * shares // total, shares - 1)
         before += cost[i] + 1
-    key = np.empty(n, np.int64)
-    for i in range(n):
-        key[i] = (share[i] << 40) - cost[i]
+        key[i] = (share << 40) - cost[i]
+        bounds[share + 1] += 1
     order[:] = np.argsort(key, kind="mergesort")
-    bounds[:] = 0
-    for i in range(n):
-        bounds[share[i] + 1] += 1
     for p in range(1, bounds.shape[0]):
         bounds[p] += bounds[p - 1]
     counters[:] = 0

@@ -141,8 +141,8 @@ class _Builder:
                     doc=(decl.in_comment or "").strip(), line=decl.get_source_position().start_line))
             return tuple(result)
 
-        parameters, state, internals = finish(parameters), finish(state), _by_kernel_name(finish(internals))
-        state = _by_kernel_name(state)
+        parameters = finish(parameters)
+        state, internals = _by_kernel_name(finish(state)), _by_kernel_name(finish(internals))
         inlines = tuple((n.get_variable_name(), lower.value(n.get_expression())) for n in inline_nodes)
         analytic = self._solver_expressions(self.solvers.analytic, state, lower)
         odes = self._solver_expressions(self.solvers.numeric, state, lower)
