@@ -152,7 +152,7 @@ class Engine:
         s, k = self.settings, block.kernel
         block.buffers["SPIKED"][:] = False
         threads = min(self.threads, -(-len(block) // k.LANES))
-        bounds, counters = self._shares(block, threads)
+        bounds, counters = self._shares(threads)
         named = {"origin": self.clock, "frm": frm, "to": to, "wfr": wfr,
                  "order": s.wfr_interpolation_order, "tol": s.wfr_tol, "h": s.resolution, "ring": self.ring,
                  "BOUNDS": bounds, "NEXT": counters, **block.arrays()}
@@ -166,8 +166,8 @@ class Engine:
         arguments = [named[name] for name in k.UPDATE_ARGUMENTS]
         return self._tasks.together(threads, k.update_task_lead, k.update_task_follow, arguments) > 0
 
-    def _shares(self, block, threads):
-        """The arrays by which ``threads`` threads share the neurons of ``block`` out: bounds and
+    def _shares(self, threads):
+        """The arrays by which ``threads`` threads share the neurons of a block out: bounds and
         counters of the shares, which the kernel's ``update_task_lead`` fills before each pass
         (nestgap/codegen/team.py: ranges of consecutive neurons of about equal cost in the last
         pass). A thread takes its own share first, dearest first, then the others' (results do not

@@ -181,16 +181,16 @@ def test_threads_take_ranges_of_consecutive_neurons_of_equal_cost_dearest_first(
     order = np.zeros(8, np.int64)
     engine = Engine.__new__(Engine)
     engine._share_arrays = {}
-    bounds, counters = engine._shares(None, 2)
-    assert counters.shape == (16,) and engine._shares(None, 2)[0] is bounds
+    bounds, counters = engine._shares(2)
+    assert counters.shape == (16,) and engine._shares(2)[0] is bounds
     counters[8] = 5
     share_out(order, bounds, counters, cost)
     assert bounds.tolist() == [0, 4, 8] and not counters.any()
     assert order.tolist() == [2, 3, 0, 1, 7, 5, 6, 4]
-    bounds, counters = engine._shares(None, 3)
+    bounds, counters = engine._shares(3)
     share_out(order, bounds, counters, cost)
     assert bounds.tolist() == [0, 3, 6, 8] and order.tolist() == [2, 0, 1, 3, 5, 4, 7, 6]
-    share_out(order, *engine._shares(None, 2), np.zeros(8, np.int64))  # before any pass: halves
-    assert engine._shares(None, 2)[0].tolist() == [0, 4, 8] and order.tolist() == list(range(8))
-    share_out(order[:4], *engine._shares(None, 2), np.array([100, 0, 0, 0]))  # one dear neuron
-    assert engine._shares(None, 2)[0].tolist() == [0, 1, 4]
+    share_out(order, *engine._shares(2), np.zeros(8, np.int64))  # before any pass: halves
+    assert engine._shares(2)[0].tolist() == [0, 4, 8] and order.tolist() == list(range(8))
+    share_out(order[:4], *engine._shares(2), np.array([100, 0, 0, 0]))  # one dear neuron
+    assert engine._shares(2)[0].tolist() == [0, 1, 4]
