@@ -9,10 +9,6 @@
   (acquire and release ordering); ``swap_if(flag, expected, new)`` sets ``flag[0]``
   to ``new`` only if it holds ``expected`` and returns what it held (compare and
   swap). The thread team of :mod:`.runtime` is built on these.
-* ``prefetch(array, i)`` asks the CPU to bring the cache line of element ``i`` of a
-  C-contiguous float64 array (flat index) into its caches without waiting for it
-  (LLVM's ``llvm.prefetch``): rows that another core wrote take hundreds of cycles
-  to arrive, and their loads no longer wait in line one after the other.
 * ``pause()`` tells the CPU that a thread is spinning (x86's ``pause``),
   ``cycles()`` reads its time-stamp counter, ``yield_cpu()`` gives the core to
   another thread (``sched_yield``).
@@ -28,7 +24,7 @@ from functools import lru_cache
 
 from . import jit
 
-_NAMES = ("take", "load", "publish", "swap_if", "prefetch", "pause", "cycles", "yield_cpu")
+_NAMES = ("take", "load", "publish", "swap_if", "pause", "cycles", "yield_cpu")
 
 
 def _take_python(counter, k):
@@ -52,16 +48,12 @@ def _swap_if_python(flag, expected, new):
     return old
 
 
-def _prefetch_python(array, i):
-    pass
-
-
 def _pause_python():
     pass
 
 
 _PYTHON = {"take": _take_python, "load": _load_python, "publish": _publish_python,
-           "swap_if": _swap_if_python, "prefetch": _prefetch_python, "pause": _pause_python, "cycles": time.perf_counter_ns,
+           "swap_if": _swap_if_python, "pause": _pause_python, "cycles": time.perf_counter_ns,
            "yield_cpu": os.sched_yield}
 
 
@@ -134,24 +126,6 @@ def for_numba():
         return types.int64(flag, expected, new), codegen
 
     @intrinsic
-    def prefetch(typingctx, array, i):
-        """Prefetch the cache line of array.flat[i] for reading, into every cache level."""
-        if not (isinstance(array, types.Array) and array.dtype == types.float64 and array.layout == "C"
-                and isinstance(i, types.Integer)):
-            return None
-
-        def codegen(context, builder, signature, args):
-            data = first(context, builder, signature.args[0], args[0])
-            index = context.cast(builder, args[1], signature.args[1], types.int64)
-            address = builder.bitcast(builder.gep(data, [index]), ir.IntType(8).as_pointer())
-            i32 = ir.IntType(32)
-            function = cgutils.get_or_insert_function(
-                builder.module, ir.FunctionType(ir.VoidType(), [address.type, i32, i32, i32]), "llvm.prefetch.p0i8")
-            builder.call(function, [address, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
-            return context.get_dummy_value()
-        return types.void(array, i), codegen
-
-    @intrinsic
     def pause(typingctx):
         """x86's pause: a spinning thread leaves the core's resources to others."""
         def codegen(context, builder, signature, args):
@@ -174,7 +148,7 @@ def for_numba():
             return context.get_dummy_value()
         return types.void(), codegen
 
-    return {"take": take, "load": load, "publish": publish, "swap_if": swap_if, "prefetch": prefetch, "pause": pause,
+    return {"take": take, "load": load, "publish": publish, "swap_if": swap_if, "pause": pause,
             "cycles": cycles, "yield_cpu": yield_cpu}
 
 

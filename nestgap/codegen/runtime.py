@@ -25,33 +25,41 @@ def add_to_rings(rows, ports, slots, values, buffer, counts):
             counts[rows[e], ports[e], slots[e]] += 1
 
 
-#: gap_sums asks for the coefficients of the source this many entries ahead while it sums
-#: one: half of them were written on another core (benchmarks/RESULTS.md, 2026-12-07)
-PREFETCH_AHEAD = 8
-
-
-def gap_sums_with(prefetch):
-    """``gap_sums`` built on the given prefetch operation (:mod:`.atomics`)."""
+def gap_sums_with(weighted_rows):
+    """``gap_sums`` built on the given blocks of weighted row sums (:mod:`.row_sums`)."""
+    sum64, sum32, sum16, sum8, sum4, sum3, sum2, sum1 = (weighted_rows(c) for c in (64, 32, 16, 8, 4, 3, 2, 1))
 
     def gap_sums(t, indptr, source_rows, weights, coefficients, sum_g, received):
         """The gap-junction coefficients delivered to target row t: sum_g[t] = sum of w,
-        received[t] = sum of w * coefficients[source] over entries indptr[t]..indptr[t + 1]."""
+        received[t] = sum of w * coefficients[source] over entries indptr[t]..indptr[t + 1]
+        (the columns in blocks of 64, 32, ..., 1: each block is one loop over the entries)."""
+        start, end = indptr[t], indptr[t + 1]
         g = 0.0
-        n_coefficients = coefficients.shape[1]
-        for k in range(n_coefficients):
-            received[t, k] = 0.0
-        end = indptr[t + 1]
-        asked = indptr[t]  # the first entry whose source's row has not been prefetched
-        for e in range(indptr[t], end):
-            while asked < end and asked <= e + PREFETCH_AHEAD:
-                for k in range(0, n_coefficients + 7, 8):  # every cache line of the row
-                    prefetch(coefficients, source_rows[asked] * n_coefficients + min(k, n_coefficients - 1))
-                asked += 1
-            w = weights[e]
-            g += w
-            source = source_rows[e]
-            for k in range(n_coefficients):
-                received[t, k] += w * coefficients[source, k]
+        for e in range(start, end):
+            g += weights[e]
         sum_g[t] = g
+        n = coefficients.shape[1]
+        k0 = 0
+        while n - k0 >= 64:
+            sum64(coefficients, source_rows, weights, start, end, received, t, k0)
+            k0 += 64
+        if n - k0 >= 32:
+            sum32(coefficients, source_rows, weights, start, end, received, t, k0)
+            k0 += 32
+        if n - k0 >= 16:
+            sum16(coefficients, source_rows, weights, start, end, received, t, k0)
+            k0 += 16
+        if n - k0 >= 8:
+            sum8(coefficients, source_rows, weights, start, end, received, t, k0)
+            k0 += 8
+        if n - k0 >= 4:
+            sum4(coefficients, source_rows, weights, start, end, received, t, k0)
+            k0 += 4
+        if n - k0 == 3:
+            sum3(coefficients, source_rows, weights, start, end, received, t, k0)
+        elif n - k0 == 2:
+            sum2(coefficients, source_rows, weights, start, end, received, t, k0)
+        elif n - k0 == 1:
+            sum1(coefficients, source_rows, weights, start, end, received, t, k0)
 
     return gap_sums
