@@ -15,7 +15,9 @@ first compiles it on a machine kind (the verdict is kept in the cache, keyed by
 this file, numba, the C library and the CPU): on disagreement (another libm, a
 CPU without FMA) ``exp`` is plain ``math.exp`` (glibc's, called), which is
 always correct, only slower. Arguments outside the range of the fast path
-(|x| >= 512 or tiny) are handed to ``math.exp`` too.
+(|x| >= 512, inf, nan) are handed to ``math.exp`` too; glibc's other special case,
+|x| < 2^-54 (1 + x, which rounds to 1), is the fast path's result too
+(docs/vector_exp.md), so it needs no test.
 
 ``exp`` and ``exp_or_nan`` are looked up when a generated module imports them:
 numba's versions while numba compiles it (:func:`.jit.compiling_with_numba`),
@@ -116,18 +118,14 @@ def for_numba():
             return builder.bitcast(args[0], ir.DoubleType())
         return types.float64(types.uint64), codegen
 
-    _U52, _MASK, _TINY, _RANGE = numba.uint64(52), numba.uint64(0x7ff), numba.uint64(0x3c9), numba.uint64(0x3f)
     _I, _U45 = numba.uint64(_N - 1), numba.uint64(45)
     inline = numba.njit(nogil=True, error_model="numpy", inline="always")
 
     @inline
-    def _outside_fast_path(x):
-        """|x| < 2^-54 or |x| >= 512, inf, nan: glibc's special cases."""
-        return ((_bits(x) >> _U52) & _MASK) - _TINY >= _RANGE
-
-    @inline
     def _fast_path(x):
-        """glibc's exp(x) for x inside its fast path, same operations in the same order."""
+        """glibc's exp(x) for |x| < 512, same operations in the same order as its fast path
+        (which glibc takes for 2^-54 <= |x| < 512; below, it returns 1 + x: the same double,
+        docs/vector_exp.md)."""
         z = _fma(x, INV_LN2_N, SHIFT)          # k = round(x N / ln 2), in the low bits of z
         k = _bits(z)
         kd = z - SHIFT
@@ -147,16 +145,16 @@ def for_numba():
     @inline
     def fast_exp(x):
         """glibc's exp(x) (see the module docstring)."""
-        if _outside_fast_path(x):
-            return math.exp(x)
-        return _fast_path(x)
+        if abs(x) < 512.0:
+            return _fast_path(x)
+        return math.exp(x)  # |x| >= 512, inf, nan
 
     @inline
     def fast_exp_or_nan(x):
-        """glibc's exp(x) inside its fast path, NaN outside: no call and no branch, so
-        that loops over many x vectorise (the table lookups become SIMD gathers)."""
+        """glibc's exp(x) for |x| < 512, NaN otherwise (|x| >= 512, inf, nan): no call and no
+        branch, so that loops over many x vectorise (the table lookups become SIMD gathers)."""
         value = _fast_path(x)
-        return math.nan if _outside_fast_path(x) else value
+        return value if abs(x) < 512.0 else math.nan
 
     @inline
     def quotient(x, d, d_hi, d_lo):
@@ -171,8 +169,8 @@ def for_numba():
     @inline
     def fast_exp_of_quotient_or_nan(x, d, d_hi, d_lo):
         """fast_exp_or_nan(x / d), the quotient from ``quotient``: where that may differ from x / d
-        (|x / d| < 2^-969, inf, nan; |x| < 2^-969 only where |x / d| < 2^-469), exp's fast path does
-        not apply and the result is NaN either way."""
+        (|x / d| < 2^-969; |x| < 2^-969 only where |x / d| < 2^-469) both quotients are below
+        2^-54, whose exp is 1 either way; for x = inf or nan the result is NaN either way."""
         return fast_exp_or_nan(quotient(x, d, d_hi, d_lo))
 
     @inline
@@ -193,7 +191,7 @@ def for_numba():
         return n
 
     if _agrees_with_libm(differences):
-        #: exp_or_nan: exp(x), or NaN where glibc's fast path does not apply (callers redo those exactly)
+        #: exp_or_nan: exp(x), or NaN for |x| >= 512, inf and nan (callers redo those exactly)
         return SimpleNamespace(exp=fast_exp, exp_or_nan=fast_exp_or_nan,
                                exp_of_quotient_or_nan=fast_exp_of_quotient_or_nan, quotient=quotient,
                                variant="fast-exp", differences=differences)
@@ -217,9 +215,11 @@ def _agrees_with_libm(differences) -> bool:
 def self_test(differences) -> bool:
     """True if ``differences`` (compiled: count of x where fast exp != math.exp) finds none."""
     rng = np.random.default_rng(20181001)
+    tiny = rng.uniform(-1.0, 1.0, 20_000) * 2.0 ** rng.integers(-1074, -53, 20_000)  # down to subnormals
     samples = np.concatenate([rng.uniform(-100.0, 100.0, 400_000), rng.uniform(-750.0, 720.0, 100_000),
-                              rng.uniform(-1e-6, 1e-6, 20_000), rng.standard_normal(80_000),
+                              rng.uniform(-1e-6, 1e-6, 20_000), rng.standard_normal(80_000), tiny,
                               np.array([0.0, -0.0, 1.0, -1.0, 512.0, -512.0, 709.78, -745.2, 1e-300,
+                                        2.0 ** -54, -2.0 ** -54, np.nextafter(2.0 ** -54, 0.0), 5e-324,
                                         math.inf, -math.inf, math.nan])])
     return differences(samples) == 0
 
