@@ -25,14 +25,13 @@ def add_to_rings(rows, ports, slots, values, buffer, counts):
             counts[rows[e], ports[e], slots[e]] += 1
 
 
-def gap_sums_with(weighted_rows):
-    """``gap_sums`` built on the given blocks of weighted row sums (:mod:`.row_sums`)."""
-    sum64, sum32, sum16, sum8, sum4, sum3, sum2, sum1 = (weighted_rows(c) for c in (64, 32, 16, 8, 4, 3, 2, 1))
+def gap_sums_with(weighted_rows, block_width):
+    """``gap_sums`` built on the given weighted row sums and their block widths (:mod:`.row_sums`)."""
 
     def gap_sums(t, indptr, source_rows, weights, coefficients, sum_g, received):
         """The gap-junction coefficients delivered to target row t: sum_g[t] = sum of w,
         received[t] = sum of w * coefficients[source] over entries indptr[t]..indptr[t + 1]
-        (the columns in blocks of 64, 32, ..., 1: each block is one loop over the entries)."""
+        (the columns in blocks, each one loop over the entries)."""
         start, end = indptr[t], indptr[t + 1]
         g = 0.0
         for e in range(start, end):
@@ -40,26 +39,9 @@ def gap_sums_with(weighted_rows):
         sum_g[t] = g
         n = coefficients.shape[1]
         k0 = 0
-        while n - k0 >= 64:
-            sum64(coefficients, source_rows, weights, start, end, received, t, k0)
-            k0 += 64
-        if n - k0 >= 32:
-            sum32(coefficients, source_rows, weights, start, end, received, t, k0)
-            k0 += 32
-        if n - k0 >= 16:
-            sum16(coefficients, source_rows, weights, start, end, received, t, k0)
-            k0 += 16
-        if n - k0 >= 8:
-            sum8(coefficients, source_rows, weights, start, end, received, t, k0)
-            k0 += 8
-        if n - k0 >= 4:
-            sum4(coefficients, source_rows, weights, start, end, received, t, k0)
-            k0 += 4
-        if n - k0 == 3:
-            sum3(coefficients, source_rows, weights, start, end, received, t, k0)
-        elif n - k0 == 2:
-            sum2(coefficients, source_rows, weights, start, end, received, t, k0)
-        elif n - k0 == 1:
-            sum1(coefficients, source_rows, weights, start, end, received, t, k0)
+        while k0 < n:
+            columns = block_width(n - k0)
+            weighted_rows(coefficients, source_rows, weights, start, end, received, t, k0, columns)
+            k0 += columns
 
     return gap_sums

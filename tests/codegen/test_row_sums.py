@@ -7,8 +7,8 @@ import pytest
 from nestgap.codegen import jit, row_sums, runtime
 
 with jit.compiling_with_numba():
-    _COMPILED = numba.njit(runtime.gap_sums_with(row_sums.weighted_rows))
-_PYTHON = runtime.gap_sums_with(row_sums.weighted_rows)
+    _COMPILED = numba.njit(runtime.gap_sums_with(row_sums.weighted_rows, numba.njit(row_sums.block_width)))
+_PYTHON = runtime.gap_sums_with(row_sums.weighted_rows, row_sums.block_width)
 
 
 def _plain_sums(indptr, sources, weights, coefficients):
@@ -52,12 +52,21 @@ def test_gap_sums_equal_the_plain_loop_bit_for_bit(columns, gap_sums):
     assert np.array_equal(sum_g.view(np.int64), expected_g.view(np.int64))
 
 
+def test_block_widths_cover_the_columns_widest_first():
+    for n in range(1, 200):
+        widths, k0 = [], 0
+        while k0 < n:
+            widths.append(row_sums.block_width(n - k0))
+            k0 += widths[-1]
+        assert k0 == n and set(widths) <= set(row_sums.WIDTHS) and widths == sorted(widths, reverse=True)
+
+
 def test_compiled_block_refuses_arrays_it_cannot_address():
-    block = row_sums._weighted_rows_numba(4)
+    weighted_rows = row_sums._weighted_rows_numba()
 
     @numba.njit
     def call(matrix, rows, weights, out):
-        block(matrix, rows, weights, 0, 1, out, 0, 0)
+        weighted_rows(matrix, rows, weights, 0, 1, out, 0, 0, 4)
 
     with pytest.raises(numba.core.errors.TypingError):
         call(np.zeros((2, 8))[:, ::2], np.zeros(1, np.int64), np.ones(1), np.zeros((1, 4)))
