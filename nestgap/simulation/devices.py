@@ -47,6 +47,7 @@ class Device:
     def __init__(self, node_id, params=None):
         """``params``: entries already read and checked (a model's defaults, another device's status)."""
         self.node_id = node_id
+        self._window = (None, None)  # ((Device.changes, grid), window) of the last call of window()
         self.params = dict(self.defaults)
         self.params.update(params or {})
 
@@ -135,10 +136,13 @@ class Device:
 
     def window(self, grid):
         """(t_min, t_max) in steps: the device is active for steps s with t_min < s <= t_max
-        (infinite times as +-inf)."""
-        p = self.params
-        origin, start, stop = (_steps(grid, p[key]) for key in ("origin", "start", "stop"))
-        return origin + start, origin + stop
+        (infinite times as +-inf); kept until a device's status or the grid changes."""
+        key = (Device.changes, grid)
+        if self._window[0] != key:
+            p = self.params
+            origin, start, stop = (_steps(grid, p[k]) for k in ("origin", "start", "stop"))
+            self._window = (key, (origin + start, origin + stop))
+        return self._window[1]
 
 
 def _steps(grid, t_ms):
@@ -157,6 +161,7 @@ class PoissonGenerator(Device):
 
     def __init__(self, node_id, params=None):
         self._caches = {}  # thread -> the state of its instance's Poisson distribution (kept across runs)
+        self._replicas = (None, None, None)  # (targets, n_vp, [(thread, its connections)]) of the last emit
         super().__init__(node_id, params)
 
     def validate_own(self, params, grid):
@@ -175,16 +180,22 @@ class PoissonGenerator(Device):
         mean = draws.poisson_generator_mean(grid.resolution, self.params["rate"])
         if len(targets) == 0 or len(steps) == 0 or mean <= 0:
             return _no_events()
-        thread = draws.node_vp(targets, streams.n_vp)
         parts = []
-        for t in np.unique(thread):
-            mine = np.flatnonzero(thread == t)
-            cache = self._caches.setdefault(int(t), new_cache())
+        for t, mine in self._replicas_of(targets, streams.n_vp):
+            cache = self._caches.setdefault(t, new_cache())
             counts = draws.poisson_generator_counts(streams.vp_specific[t], cache, mean, len(steps), len(mine))
             step_index, k = np.nonzero(counts)
             parts.append((mine[k], steps[step_index] + 1, counts[step_index, k]))
         connection, stamps, n = (np.concatenate([p[i] for p in parts]) for i in range(3))
         return connection, stamps, np.ones(len(n)), n
+
+    def _replicas_of(self, targets, n_vp):
+        """[(thread, indices of its connections)]: the replica on each thread that has targets
+        (node id % n_vp) sends over the connections to them; kept while ``targets`` is the same array."""
+        if self._replicas[0] is not targets or self._replicas[1] != n_vp:
+            thread = draws.node_vp(targets, n_vp)
+            self._replicas = (targets, n_vp, [(int(t), np.flatnonzero(thread == t)) for t in np.unique(thread)])
+        return self._replicas[2]
 
 
 class SpikeGenerator(Device):

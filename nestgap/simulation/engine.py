@@ -49,7 +49,7 @@ class Engine:
         self.pending_gap = None        # coefficients sent by the last complete slice
         self.gap_delivered = {}        # id(gap block) -> coefficients delivered, summed at its next update
         self._spare_c = {}             # id(gap block) -> its second array of sent coefficients
-        self._stepwise = (None, [])    # (routing, its stepwise devices: (node id, connections, device) by id)
+        self._stepwise = (None, [])    # (routing, its stepwise devices by id: (node id, connections, targets, device))
         self._share_arrays = {}        # threads -> (bounds, counters): how threads share a block out
         self.wfr_iterations = []       # iterations per slice (WFR slices only)
         self.wfr_max_reached = 0
@@ -227,16 +227,16 @@ class Engine:
         parts = []
         self.neuron_draws.start(frm, to)  # neurons that draw share their VP's stream with the devices
         if self._stepwise[0] is not routing:
-            self._stepwise = (routing, [(node_id, connections, self.network.devices[node_id])
+            devices = self.network.devices
+            self._stepwise = (routing, [(node_id, connections, routing.target[connections], devices[node_id])
                                         for node_id, connections in sorted(routing.generator_connections.items())
-                                        if self.network.devices[node_id].role == "stepwise"])
+                                        if devices[node_id].role == "stepwise"])
         if not self._stepwise[1] and frm == 0 and to == self.delays.frozen[0] and self._deliver_scheduled():
             self.neuron_draws.draw_rest(streams)
             return
-        for node_id, connections, device in self._stepwise[1]:
+        for node_id, connections, targets, device in self._stepwise[1]:
             self.neuron_draws.draw_below(node_id, streams)
-            index, stamps, factor, multiplicity = device.emit(self.clock, frm, to, grid, streams,
-                                                              routing.target[connections])
+            index, stamps, factor, multiplicity = device.emit(self.clock, frm, to, grid, streams, targets)
             parts.append((node_id, device.event == "current", connections[index], stamps, factor, multiplicity))
         self.neuron_draws.draw_rest(streams)
         device, connection, stamps, factor, multiplicity = self._scheduled_events(frm, to)
@@ -244,7 +244,9 @@ class Engine:
             parts.append((device, False, connection, stamps, factor, multiplicity))
         for current in (False, True):
             mine = [p for p in parts if p[1] == current]
-            if mine:
+            if len(mine) == 1:
+                self._route_events(*mine[0][2:], current=current)
+            elif mine:
                 ids = np.concatenate([np.broadcast_to(p[0], (len(p[2]),)) for p in mine])
                 order = np.argsort(ids, kind="stable")  # device by device; each keeps its own order
                 self._route_events(*(np.concatenate([p[k] for p in mine])[order] for k in (2, 3, 4, 5)),
@@ -277,6 +279,8 @@ class Engine:
         """The events of the scheduled generators in lags [frm, to) of this slice: (device, connection,
         stamp, factor, multiplicity), by device, then in each device's order (time, connection)."""
         slice_of, device, connection, stamps, factor, multiplicity = self._current_schedule()
+        if len(slice_of) == 0:
+            return device, connection, stamps, factor, multiplicity
         D = self.delays.frozen[0]
         first, last = np.searchsorted(slice_of, [self.clock // D, self.clock // D + 1])
         lags = stamps[first:last] - 1 - self.clock
@@ -328,9 +332,8 @@ class Engine:
         steps = stamps + r.delay[c] - 1
         target_block = r.block_of[r.target[c]]
         additions = []
-        for b in np.unique(target_block):
-            if b < 0:
-                continue  # generator -> sampler or other device: nothing to deliver
+        present = np.flatnonzero(np.bincount(target_block + 1)) - 1  # the target blocks, ascending
+        for b in present[present >= 0]:  # -1: generator -> sampler or other device, nothing to deliver
             mine = target_block == b
             block, rows = r.blocks[b], r.row_of[r.target[c[mine]]]
             if current:

@@ -15,8 +15,6 @@ order, into its block's ``RAND`` buffer (lag, call site), with its cache in
 (docs/models.md).
 """
 
-import numpy as np
-
 
 class NeuronDraws:
     """The neurons whose kernels draw (``RANDOM_DRAWS``), in id order, and a cursor over them for
@@ -47,4 +45,5 @@ class NeuronDraws:
             self._next += 1
 
     def draw_rest(self, streams):
-        self.draw_below(np.iinfo(np.int64).max, streams)
+        if self._next < len(self.neurons):
+            self.draw_below(self.neurons[-1][0] + 1, streams)
